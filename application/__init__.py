@@ -1,0 +1,75 @@
+"""The application factory: create_app(config_class) binds extensions and blueprints."""
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Config, config_for_env
+from .extensions import cache, compress, csrf, db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    config_class = config_class or config_for_env()
+    _refuse_dev_secrets(config_class)
+    app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
+    app.config.from_object(config_class)
+    _configure_logging(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _refuse_dev_secrets(config_class: type[Config]) -> None:
+    if config_class.ENV_NAME in ("stage", "production"):
+        missing = config_class.missing_secrets()
+        if missing:
+            raise SystemExit(
+                f"Refusing to start with ENV={config_class.ENV_NAME}: set {', '.join(missing)} "
+                "in the environment (unset or left at a development default)."
+            )
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if app.testing:
+        logging.getLogger("broadsheet.request").setLevel(logging.WARNING)
+
+
+def _register_extensions(app: Flask) -> None:
+    from . import accounts, instrumentation
+    from .jobs.celery_app import celery_init_app
+
+    (ROOT / "db_directory").mkdir(exist_ok=True)
+    db.init_app(app)
+    cache.init_app(app)
+    compress.init_app(app)
+    csrf.init_app(app)
+    accounts.init_app(app)
+    instrumentation.init_app(app)
+    celery_init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .data import data_access
+    from .controllers import articles, authors, errors, feedback, likes, site, stream
+
+    app.register_blueprint(site.bp)
+    app.register_blueprint(articles.bp)
+    app.register_blueprint(feedback.bp)
+    app.register_blueprint(authors.bp)
+    app.register_blueprint(likes.bp)
+    app.register_blueprint(stream.bp, url_prefix="/stream")
+    app.register_blueprint(api_bp, url_prefix="/api")
+    errors.register(app)
+    app.jinja_env.globals["most_liked_this_week"] = data_access.most_liked_this_week
+
+
+def _register_cli(app: Flask) -> None:
+    from . import cli
+
+    cli.register(app)

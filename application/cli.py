@@ -1,0 +1,43 @@
+"""Flask CLI commands: init-db, seed, demo-author."""
+import click
+from flask import Flask
+
+from application.data import data_access
+from application.data.seed import SeedError, seed
+from application.extensions import db
+
+DEMO_EMAIL, DEMO_USERNAME, DEMO_PASSWORD = "author@example.com", "demo_author", "demo-password"
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db():
+        """Create tables and roles (idempotent)."""
+        db.create_all()
+        data_access.ensure_roles()
+        click.echo("Database ready.")
+
+    @app.cli.command("seed")
+    @click.option("--articles", default=100, show_default=True, type=click.IntRange(0))
+    @click.option("--users", default=20, show_default=True, type=click.IntRange(1))
+    @click.option("--likes", default=500, show_default=True, type=click.IntRange(0))
+    @click.option("--seed", "seed_value", default=1, show_default=True, type=int)
+    def seed_command(articles, users, likes, seed_value):
+        """Insert deterministic demo data into an empty database."""
+        db.create_all()
+        data_access.ensure_roles()
+        with click.progressbar(length=articles + users + likes, label="Seeding") as bar:
+            try:
+                counts = seed(articles, users, likes, seed_value, progress=bar.update)
+            except SeedError as exc:
+                raise click.ClickException(str(exc)) from exc
+        click.echo(f"Seeded {counts['users']} users, {counts['articles']} articles, {counts['likes']} likes.")
+
+    @app.cli.command("demo-author")
+    def demo_author():
+        """Create the demo author account if missing and print its login."""
+        db.create_all()
+        data_access.ensure_roles()
+        if data_access.get_user_id_by_email(DEMO_EMAIL) is None:
+            data_access.create_user(DEMO_EMAIL, DEMO_USERNAME, DEMO_PASSWORD, roles=("reader", "author"))
+        click.echo(f"Demo author: {DEMO_EMAIL} / {DEMO_PASSWORD}")

@@ -1,0 +1,126 @@
+"""Configuration classes, chosen by the ENV variable (see INTERFACE.md)."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = REPO_ROOT / "db_directory" / "broadsheet.sqlite3"
+
+# Values that must never reach stage/production: create_app refuses them there.
+DEV_SECRET_KEY = "dev-secret-key-not-for-production"
+DEV_PASSWORD_SALT = "dev-password-salt-not-for-production"
+DEV_WEBHOOK_SECRET = "dev-webhook-secret-not-for-production"
+REQUIRED_SECRETS = ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "WEBHOOK_SECRET")
+DEV_SECRETS = {DEV_SECRET_KEY, DEV_PASSWORD_SALT, DEV_WEBHOOK_SECRET}
+
+
+def redis_db_url(base: str, db: int) -> str:
+    """The base Redis URL with its DB number replaced by ``db``."""
+    base = base.rstrip("/")
+    scheme, _, rest = base.partition("://")
+    host = rest.split("/", 1)[0]
+    return f"{scheme}://{host}/{db}"
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SECURITY_PASSWORD_SALT = os.environ.get("SECURITY_PASSWORD_SALT", DEV_PASSWORD_SALT)
+    WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_DB_PATH}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
+    # Each role gets its own DB number so they can be flushed/inspected apart.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or redis_db_url(REDIS_URL, 0)
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or redis_db_url(REDIS_URL, 1)
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or redis_db_url(REDIS_URL, 2)
+    SSE_REDIS_URL = os.environ.get("SSE_REDIS_URL") or redis_db_url(REDIS_URL, 3)
+    SSE_CHANNEL = "sse"
+
+    CACHE_TYPE = "application.data.cache_backend.ResilientRedisCache"
+    CACHE_KEY_PREFIX = "bs:dev:"
+    CACHE_DEFAULT_TIMEOUT = 300
+    # Short timeouts: a slow or dead Redis must cost milliseconds, not seconds.
+    CACHE_OPTIONS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
+    CACHE_RETRY_AFTER_SECONDS = 5  # how long to skip Redis after an error
+    CACHE_MAX_INDEX_PAGES = 50  # deeper index pages are built from data, not cached whole
+
+    ARTICLES_PER_PAGE = 20
+
+    SECURITY_REGISTERABLE = True
+    SECURITY_SEND_REGISTER_EMAIL = False
+    SECURITY_USERNAME_ENABLE = True
+    SECURITY_USERNAME_REQUIRED = True
+    SECURITY_PASSWORD_HASH = "argon2"
+    SECURITY_TOKEN_AUTHENTICATION_HEADER = "Authentication-Token"
+    SECURITY_TOKEN_MAX_AGE = int(timedelta(days=7).total_seconds())
+    SECURITY_POST_LOGIN_VIEW = "/"
+    SECURITY_POST_REGISTER_VIEW = "/"
+    # No DNS here; deliverability checks would reject every address.
+    SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
+    # Token-authenticated JSON calls carry no cookie, so they need no CSRF token.
+    SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = True
+    SECURITY_CSRF_PROTECT_MECHANISMS = ["session", "basic"]
+    WTF_CSRF_CHECK_DEFAULT = False  # CSRFProtect checks session-authenticated requests only
+    WTF_CSRF_TIME_LIMIT = None
+
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIMETYPES = [
+        "text/html", "text/css", "text/javascript", "application/javascript",
+        "application/json", "text/plain", "image/svg+xml",
+    ]
+    COMPRESS_MIN_SIZE = 500
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    @classmethod
+    def missing_secrets(cls) -> list[str]:
+        """Names of secrets that are unset or still at a dev default."""
+        return [n for n in REQUIRED_SECRETS if not getattr(cls, n) or getattr(cls, n) in DEV_SECRETS]
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    CACHE_TYPE = "NullCache"
+    CACHE_KEY_PREFIX = "bs:test:"
+    # Unit tests run tasks inline; tests/test_worker*.py start a real worker instead.
+    CELERY_TASK_ALWAYS_EAGER = True
+    WTF_CSRF_ENABLED = False
+    SECURITY_PASSWORD_HASH = "plaintext"  # fast tests; hashing is covered by its own test
+    SECURITY_PASSWORD_SCHEMES = ["argon2", "plaintext"]
+    SECURITY_DEPRECATED_PASSWORD_SCHEMES = []
+
+
+class StageConfig(Config):
+    ENV_NAME = "stage"
+    CACHE_KEY_PREFIX = "bs:stage:"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    CACHE_KEY_PREFIX = "bs:prod:"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "stage": StageConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for_env(name: str | None = None) -> type[Config]:
+    """The config class for ENV (default development); unknown names are an error."""
+    name = (name or os.environ.get("ENV") or "development").lower()
+    if name not in CONFIGS:
+        raise SystemExit(f"ENV={name!r} is not one of: {', '.join(CONFIGS)}")
+    return CONFIGS[name]

@@ -1,0 +1,19 @@
+"""An author's page: their articles (logged-in readers only)."""
+from flask import Blueprint, abort, render_template
+from flask_security import auth_required
+
+from application.data import data_access
+
+from .permissions import can_see
+
+bp = Blueprint("authors", __name__)
+
+
+@bp.get("/authors/<username>")
+@auth_required()
+def show(username):
+    author = data_access.get_author(username)
+    if author is None:
+        abort(404)
+    articles = [a for a in data_access.list_author_articles(author["id"]) if can_see(a)]
+    return render_template("author.html", author=author, articles=articles)

