@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional
 
 
 class ArticleForm(FlaskForm):
@@ -18,12 +18,17 @@ class ArticleForm(FlaskForm):
         "Publish at (UTC)", format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"], validators=[Optional()]
     )
 
-    def validate_publish_at(self, field):
-        if self.status.data == "scheduled":
-            if field.data is None:
-                raise ValidationError("A scheduled article needs a publish time.")
-            if field.data <= datetime.now(timezone.utc).replace(tzinfo=None):
-                raise ValidationError("The publish time must be in the future.")
+    def validate(self, extra_validators=None) -> bool:
+        # Cross-field rule; an inline validator would be skipped by Optional() when empty.
+        valid = super().validate(extra_validators)
+        if self.status.data == "scheduled" and not self.publish_at.errors:
+            when = self.publish_at.data
+            if when is None:
+                self.publish_at.errors = [*self.publish_at.errors, "A scheduled article needs a publish time."]
+            elif when <= datetime.now(timezone.utc).replace(tzinfo=None):
+                self.publish_at.errors = [*self.publish_at.errors, "The publish time must be in the future."]
+            valid = valid and not self.publish_at.errors
+        return valid
 
     def tag_list(self) -> list[str]:
         return [t.strip() for t in (self.tags.data or "").split(",") if t.strip()]
