@@ -96,14 +96,20 @@ def _in_context(app, fn):
     return call
 
 
-@pytest.fixture
-def make_user(app):
-    return _in_context(app, factories.make_user)
+def _test_app(request):
+    """The app this test uses: redis_app if it asked for it, else app."""
+    name = "redis_app" if "redis_app" in request.fixturenames else "app"
+    return request.getfixturevalue(name)
 
 
 @pytest.fixture
-def make_article(app):
-    return _in_context(app, factories.make_article)
+def make_user(request):
+    return _in_context(_test_app(request), factories.make_user)
+
+
+@pytest.fixture
+def make_article(request):
+    return _in_context(_test_app(request), factories.make_article)
 
 
 def login(client, email, password=factories.PASSWORD):

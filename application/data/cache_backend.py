@@ -88,6 +88,10 @@ class ResilientRedisCache(RedisCache):
         request_stats.record_cache(value is not None, (time.perf_counter() - started) * 1000)
         return value
 
+    def get_uncounted(self, key):
+        """get() without touching the hit/miss counters (for polling)."""
+        return self._guard(None, super().get, key)
+
     def get_many(self, *keys):
         return self._guard([None] * len(keys), super().get_many, *keys)
 

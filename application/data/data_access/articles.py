@@ -21,8 +21,8 @@ class ArticleError(ValueError):
 
 
 # -- reads -------------------------------------------------------------------
-@cache.memoize()
 @single_flight
+@cache.memoize()
 def list_published_page(page: int, per_page: int) -> dict:
     """One index page: {items, total, page, pages}. Key: memoize(page, per_page)."""
     total = db.session.scalar(select(func.count()).select_from(Article).where(Article.status == "published"))
@@ -41,8 +41,8 @@ def list_published_page(page: int, per_page: int) -> dict:
     }
 
 
-@cache.memoize()
 @single_flight
+@cache.memoize()
 def get_article(slug: str) -> dict | None:
     """An article with rendered body_html, or None. Key: memoize(slug)."""
     article = db.session.scalar(select(Article).where(Article.slug == slug))

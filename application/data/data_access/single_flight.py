@@ -1,24 +1,25 @@
-"""Stampede protection: on a cache miss, one caller computes, the rest wait.
+"""Stampede protection for memoized reads: on a miss, one caller computes, the rest wait.
 
-Used *inside* @cache.memoize, so it only runs on a miss. The first caller
-takes a short Redis lock (SET NX PX) holding a random token and publishes its
-result under that token; callers that find the lock held poll for that
-token's result for a bounded time, then compute it themselves. Tying the
-result to the token means a waiter never picks up a result computed before an
-invalidation.
+Wraps a @cache.memoize function (decorate with @single_flight *above*
+@cache.memoize()). A hit costs what memoize alone costs. On a miss the first
+caller takes a short Redis lock (SET NX PX) and calls the memoized function,
+which computes and stores the value; the others poll the same cache key for a
+bounded time (then compute themselves), and a late caller that finds the lock
+already released finds the value through memoize. Invalidation is unchanged:
+cache.delete_memoized(wrapper, *args) works because the wrapper carries
+memoize's attributes.
 """
 import functools
 import time
-import uuid
 
+from application import request_stats
 from application.extensions import cache
 
 from ..cache_backend import ResilientRedisCache
 
 LOCK_MS = 5000
-RESULT_MS = 5000
 WAIT_SECONDS = 3.0
-POLL_SECONDS = 0.01
+POLL_SECONDS = 0.005
 
 
 def _backend() -> ResilientRedisCache | None:
@@ -28,40 +29,36 @@ def _backend() -> ResilientRedisCache | None:
     return None
 
 
-def single_flight(fn):
-    name = f"{fn.__module__}.{fn.__qualname__}"
-
-    @functools.wraps(fn)
+def single_flight(memoized):
+    @functools.wraps(memoized)
     def wrapper(*args):
         backend = _backend()
         if backend is None:
-            return fn(*args)
-        client, base = backend.client, f"{backend.prefix}sf:{name}:{args!r}"
-        token = uuid.uuid4().hex
-        if backend.run(True, client.set, f"{base}:lock", token, nx=True, px=LOCK_MS):
-            try:
-                result = fn(*args)
-                backend.run(None, client.set, f"{base}:{token}", backend.serializer.dumps(result), px=RESULT_MS)
-                return result
-            finally:
-                backend.run(None, client.delete, f"{base}:lock")
-        return _wait_for_leader(backend, base, fn, args)
+            return memoized(*args)
+        key = memoized.make_cache_key(memoized.uncached, *args)
+        started = time.perf_counter()
+        value = backend.get_uncounted(key)
+        if value is not None:
+            request_stats.record_cache(True, (time.perf_counter() - started) * 1000)
+            return value
+        return _compute_once(backend, key, memoized, args)  # memoize's own get counts the miss
 
     return wrapper
 
 
-def _wait_for_leader(backend, base, fn, args):
-    client = backend.client
-    leader = backend.run(None, client.get, f"{base}:lock")
+def _compute_once(backend, key, memoized, args):
+    client, lock = backend.client, f"{backend.prefix}sf:{key}"
     deadline = time.monotonic() + WAIT_SECONDS
-    while leader and time.monotonic() < deadline:
-        time.sleep(POLL_SECONDS)
-        raw = backend.run(None, client.get, f"{base}:{leader.decode()}")
-        if raw is not None:
-            return backend.serializer.loads(raw)
-        if not backend.run(False, client.exists, f"{base}:lock"):
-            raw = backend.run(None, client.get, f"{base}:{leader.decode()}")
-            if raw is not None:
-                return backend.serializer.loads(raw)
-            break  # the leader failed: compute it ourselves
-    return fn(*args)
+    while time.monotonic() < deadline:
+        if backend.run(True, client.set, lock, b"1", nx=True, px=LOCK_MS):
+            try:
+                return memoized(*args)  # memoize re-checks the key, computes and stores
+            finally:
+                backend.run(None, client.delete, lock)
+        while backend.run(False, client.exists, lock) and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            value = backend.get_uncounted(key)
+            if value is not None:
+                request_stats.record_cache(False, 0.0)  # a miss that waited for the leader
+                return value
+    return memoized(*args)
