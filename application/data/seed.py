@@ -38,6 +38,17 @@ def _bulk(table, rows, progress) -> None:
         progress(len(chunk))
 
 
+def _sync_sequences() -> None:
+    """Explicit ids do not advance PostgreSQL sequences: move them past the rows we wrote."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for table in ("user", "article", "tag", "like"):
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+            f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))"
+        ))
+
+
 def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=lambda n: None) -> dict:
     """Insert demo users, articles and likes; the same seed gives the same data."""
     if db.session.scalar(select(func.count()).select_from(Article)):
@@ -89,6 +100,7 @@ def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=la
     like_rows = [{"user_id": u, "article_id": a, "created_at": BASE_TIME + timedelta(seconds=rng.randrange(86400 * 30))}
                  for u, a in sorted(pairs)]
     _bulk(Like, like_rows, progress)
+    _sync_sequences()
     db.session.execute(text(
         'UPDATE article SET like_count = (SELECT count(*) FROM "like" WHERE "like".article_id = article.id)'
     ))

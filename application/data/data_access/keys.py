@@ -13,6 +13,7 @@ re-cache the old row. Whole pages for anonymous readers use the same builders
 | profile change (name/bio/image)         | that author's list and every article page/index page showing them |
 """
 from flask import current_app
+from flask_caching import make_template_fragment_key
 
 from application.extensions import cache
 
@@ -25,9 +26,7 @@ def article_page_key(slug: str) -> str:
     return f"page:article:{slug}"
 
 
-def most_liked_fragment_key() -> str:
-    # Jinja {% cache %} fragment key (Flask-Caching prefixes it with _template_fragment_cache_).
-    return "most_liked_sidebar"
+MOST_LIKED_FRAGMENT = "most_liked_sidebar"  # the {% cache %} name in templates/index.html
 
 
 MOST_LIKED_KEY = "data:most_liked_week"
@@ -71,7 +70,7 @@ def invalidate_article(slugs, author_ids) -> None:
 
 
 def invalidate_most_liked() -> None:
-    _delete(MOST_LIKED_KEY, "_template_fragment_cache_" + most_liked_fragment_key())
+    _delete(MOST_LIKED_KEY, make_template_fragment_key(MOST_LIKED_FRAGMENT))
 
 
 def invalidate_author(user_id: int, username: str | None) -> None:
