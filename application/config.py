@@ -38,6 +38,8 @@ class Config:
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or redis_db_url(REDIS_URL, 2)
     SSE_REDIS_URL = os.environ.get("SSE_REDIS_URL") or redis_db_url(REDIS_URL, 3)
     SSE_CHANNEL = "sse"
+    # Separate queues let several deployments (or test runs) share one broker DB.
+    CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 
     CACHE_TYPE = "application.data.cache_backend.ResilientRedisCache"
     CACHE_KEY_PREFIX = "bs:dev:"

@@ -33,7 +33,7 @@ def celery_settings(config) -> dict:
         "result_expires": config.get("CELERY_RESULT_EXPIRES", 24 * 3600),
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": {"socket_timeout": 1, "socket_connect_timeout": 1},
-        "task_default_queue": config.get("CELERY_TASK_DEFAULT_QUEUE", "celery"),
+        "task_default_queue": config.get("CELERY_TASK_DEFAULT_QUEUE") or "celery",
         "task_always_eager": config.get("CELERY_TASK_ALWAYS_EAGER", False),
         "task_eager_propagates": True,
         "beat_schedule": config.get("CELERY_BEAT_SCHEDULE", {}),
