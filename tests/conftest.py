@@ -1,5 +1,6 @@
 """Fixtures: a fresh app and SQLite file per test, clients, users, real-Redis variants."""
 import os
+import socket
 import uuid
 
 import pytest
@@ -16,6 +17,15 @@ REDIS_BASE = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
 # DB numbers reserved for tests; every key also carries this run's unique prefix.
 TEST_CACHE_DB, TEST_SSE_DB, TEST_BROKER_DB, TEST_RESULT_DB = 10, 11, 12, 13
 RUN_ID = uuid.uuid4().hex[:10]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def make_config(tmp_path, **overrides) -> type[TestConfig]:

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from application.data import data_access
 from application.extensions import db
 
-from .conftest import build_app, login, make_config
+from .conftest import build_app, free_port, login, make_config
 
 
 def _count_article_selects(app):
@@ -54,22 +54,14 @@ def test_fifty_concurrent_cold_requests_compute_once(redis_app, make_user, make_
     assert counter["n"] == 1
 
 
-def _closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _app_on_redis(tmp_path, url, **extra):
     return build_app(make_config(
         tmp_path, CACHE_TYPE="application.data.cache_backend.ResilientRedisCache", CACHE_REDIS_URL=url,
-        CACHE_KEY_PREFIX=f"bs:test:res{_closed_port()}:", **extra))
+        CACHE_KEY_PREFIX=f"bs:test:res{free_port()}:", **extra))
 
 
 def test_redis_unreachable_pages_still_work_and_writes_are_saved(tmp_path, caplog):
-    app = _app_on_redis(tmp_path, f"redis://127.0.0.1:{_closed_port()}/0")
+    app = _app_on_redis(tmp_path, f"redis://127.0.0.1:{free_port()}/0")
     with app.app_context():
         from tests import factories
         author = factories.make_user("nora", roles=("author",))
@@ -89,7 +81,7 @@ def test_redis_unreachable_pages_still_work_and_writes_are_saved(tmp_path, caplo
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs a redis-server binary to stop and restart")
 def test_cache_recovers_by_itself_when_redis_returns(tmp_path):
-    port = _closed_port()
+    port = free_port()
     start = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
 
     def run_redis():

