@@ -29,8 +29,16 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def _read_body(limit: int) -> bytes:
-    request.max_content_length = limit  # Flask 3.1: per-request limit, also for chunked bodies
-    return request.get_data(cache=False)
+    """The raw body, or RequestEntityTooLarge past `limit` bytes."""
+    if (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
+    # Flask-Security's request loader may already have read (and cached) the body, bounded by the
+    # app-wide MAX_CONTENT_LENGTH; otherwise this per-request limit also stops chunked bodies.
+    request.max_content_length = limit
+    body = request.get_data(cache=True)
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
+    return body
 
 
 @bp.post("/webhooks/<source>")
