@@ -21,8 +21,10 @@ from .processes import stack_app, start_worker, web, worker  # noqa: F401  (fixt
 
 def _subscribe(app):
     client = redis.Redis.from_url(redis_db_url(REDIS_BASE, TEST_SSE_DB))
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub = client.pubsub()
     pubsub.subscribe(app.config["SSE_CHANNEL"])
+    # Wait for the confirmation: SUBSCRIBE is sent without waiting, a quick publish could beat it.
+    assert pubsub.get_message(timeout=2)["type"] == "subscribe"
     return client, pubsub
 
 
