@@ -8,7 +8,6 @@ from application.data.models import Article, Like
 from application.extensions import db
 from application.jobs import tasks
 
-from . import factories
 from .conftest import login
 
 
