@@ -65,6 +65,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(likes.bp)
     app.register_blueprint(stream.bp, url_prefix="/stream")
     app.register_blueprint(api_bp, url_prefix="/api")
+    from .controllers import admin_digest, webhooks
+
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(admin_digest.bp)
     errors.register(app)
     app.jinja_env.globals["most_liked_this_week"] = data_access.most_liked_this_week
 

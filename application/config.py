@@ -22,6 +22,27 @@ def redis_db_url(base: str, db: int) -> str:
     return f"{scheme}://{host}/{db}"
 
 
+def _seconds(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def beat_schedule() -> dict:
+    """Celery beat entries (tasks by name); each interval is overridable by an env var, in seconds."""
+    entries = {
+        "reconcile-like-counts": ("beat.reconcile_like_counts", "BEAT_RECONCILE_LIKES_SECONDS", 300),
+        "publish-scheduled-articles": ("beat.publish_scheduled_articles", "BEAT_PUBLISH_SCHEDULED_SECONDS", 30),
+        "refresh-most-liked": ("beat.refresh_most_liked", "BEAT_MOST_LIKED_SECONDS", 300),
+        "daily-digest": ("beat.daily_digest", "BEAT_DAILY_DIGEST_SECONDS", 3600),
+        "purge-task-results": ("beat.purge_task_results", "BEAT_PURGE_RESULTS_SECONDS", 3600),
+    }
+    schedule = {}
+    for name, (task, env, default) in entries.items():
+        every = _seconds(env, default)
+        # expires: runs missed while no worker was up are dropped, not piled up (the next run catches up).
+        schedule[name] = {"task": task, "schedule": every, "options": {"expires": every}}
+    return schedule
+
+
 class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
@@ -76,6 +97,17 @@ class Config:
     COMPRESS_MIN_SIZE = 500
     SEND_FILE_MAX_AGE_DEFAULT = 3600
     MAX_CONTENT_LENGTH = 1024 * 1024
+
+    # Jobs, SSE and webhooks (docs/jobs.md).
+    CELERY_BEAT_SCHEDULE = beat_schedule()
+    CELERY_RESULT_EXPIRES = int(_seconds("CELERY_RESULT_EXPIRES", 24 * 3600))
+    SSE_HEARTBEAT_SECONDS = _seconds("SSE_HEARTBEAT_SECONDS", 15)  # dead streams go within ~2 heartbeats
+    SSE_RETRY_MS = 3000  # browsers reconnect after this long
+    SSE_MAX_STREAM_SECONDS = _seconds("SSE_MAX_STREAM_SECONDS", 600)  # then the browser reconnects
+    SSE_CLIENT_NAME = "broadsheet-sse"  # Redis CLIENT LIST name prefix of SSE connections
+    WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES") or 64 * 1024)
+    WEBHOOK_RETENTION_DAYS = int(os.environ.get("WEBHOOK_RETENTION_DAYS") or 30)
+    DIGEST_TOP_N = 5
 
     @classmethod
     def missing_secrets(cls) -> list[str]:

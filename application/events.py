@@ -5,7 +5,7 @@ Never raises: a like or a publish must not fail because Redis is away.
 import logging
 
 from flask import current_app
-from flask_sse import sse
+from application.sse import sse
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,16 @@
 """Like/unlike: the row is saved at once, the count is aggregated by a Celery task."""
+import logging
+
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_security import auth_required, current_user
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
 
 from application.data import data_access
 from application.jobs.tasks import calculate_aggregate_likes
 
 bp = Blueprint("likes", __name__)
+log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
@@ -15,7 +20,9 @@ def _wants_json() -> bool:
 def _respond(slug: str, result: dict, task_id: str | None):
     if _wants_json():
         return jsonify({**result, "task_id": task_id}), 202
-    flash("Liked." if result["liked"] else "Like removed.", "success")
+    # The page may still show the old stored count for a moment; the message carries the new one.
+    flash(f"{'Liked' if result['liked'] else 'Like removed'}: now {result['like_count']} "
+          f"like{'' if result['like_count'] == 1 else 's'}.", "success")
     return redirect(url_for("articles.show", slug=slug))
 
 
@@ -27,7 +34,11 @@ def _published_article(slug: str) -> dict:
 
 
 def _aggregate(article_id: int) -> str | None:
-    return calculate_aggregate_likes.delay(article_id).id
+    try:
+        return calculate_aggregate_likes.delay(article_id).id
+    except (BrokerError, RedisError) as exc:  # broker away: the like is saved; beat's reconcile catches up
+        log.warning("likes: could not queue aggregation for article %s: %s", article_id, exc)
+        return None
 
 
 @bp.post("/articles/<slug>/like")

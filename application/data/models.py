@@ -110,3 +110,32 @@ class Feedback(db.Model):
     message = db.Column(db.Text, nullable=False)
     user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="SET NULL"), nullable=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+
+class WebhookDelivery(db.Model):
+    """A signed webhook payload, stored before it is processed (a repeated delivery id is ignored)."""
+    __tablename__ = "webhook_delivery"
+    id = db.Column(db.Integer, primary_key=True)
+    source = db.Column(db.String(40), nullable=False)
+    delivery_id = db.Column(db.String(100), nullable=False)
+    event = db.Column(db.String(40), nullable=False)
+    payload = db.Column(db.JSON, nullable=False)
+    status = db.Column(db.String(16), nullable=False, default="received")  # received|processed|failed
+    error = db.Column(db.Text, nullable=True)
+    attempts = db.Column(db.Integer, nullable=False, default=0)
+    received_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    processed_at = db.Column(db.DateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("source", "delivery_id", name="uq_webhook_source_delivery"),
+        Index("ix_webhook_delivery_received_at", "received_at"),
+    )
+
+
+class DailyDigest(db.Model):
+    """Top articles and authors of one UTC day, written by the daily digest job."""
+    __tablename__ = "daily_digest"
+    id = db.Column(db.Integer, primary_key=True)
+    day = db.Column(db.Date, nullable=False, unique=True)
+    data = db.Column(db.JSON, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow)

@@ -16,6 +16,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(celery_settings(app.config))
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    from . import tasks  # noqa: F401  (registers every task, so the worker and beat know them all)
     return celery_app
 
 
@@ -37,5 +38,8 @@ def celery_settings(config) -> dict:
         "task_always_eager": config.get("CELERY_TASK_ALWAYS_EAGER", False),
         "task_eager_propagates": True,
         "beat_schedule": config.get("CELERY_BEAT_SCHEDULE", {}),
+        "task_track_started": True,  # /api/tasks/<id> can say STARTED
     }
+    # Any other Celery setting, by its Celery name (e.g. tests turn off remote control).
+    settings.update(config.get("CELERY_OPTIONS", {}))
     return settings

@@ -12,9 +12,14 @@ from .feedback import create_feedback  # noqa: F401
 from .health import check_database, check_redis  # noqa: F401
 from .likes import (  # noqa: F401
     article_exists, get_like_count, has_liked, like_article, most_liked_this_week,
-    reconcile_all_like_counts, recount_article_likes, unlike_article,
+    reconcile_all_like_counts, recount_article_likes, refresh_most_liked_this_week, unlike_article,
 )
 from .users import (  # noqa: F401
     ROLES, add_role, count_users, create_user, ensure_roles, get_author, get_user_id_by_email,
     update_profile,
+)
+from .digest import build_daily_digest, list_daily_digests, store_daily_digests  # noqa: F401
+from .webhooks import (  # noqa: F401
+    find_article_ref, find_user_id_by_email, finish_webhook_delivery, get_webhook_delivery,
+    purge_webhook_deliveries, store_webhook_delivery,
 )

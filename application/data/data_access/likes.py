@@ -1,7 +1,7 @@
 """Likes: the row is written at once; the denormalised count is recomputed by a job."""
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from application import events
@@ -56,13 +56,21 @@ def get_like_count(article_id: int) -> int | None:
 
 def recount_article_likes(article_id: int) -> int | None:
     """Recompute like_count from the rows (idempotent); on change clear caches and push an event."""
-    article = db.session.get(Article, article_id)
-    if article is None:
+    # Take the article's write lock before counting (a no-op UPDATE: SQLite's write lock, a row lock
+    # on PostgreSQL): two concurrent recounts then run one after the other and the later one counts
+    # every like committed before it, so an older count can never overwrite a newer one.
+    locked = db.session.execute(
+        update(Article).where(Article.id == article_id).values(like_count=Article.like_count)
+    ).rowcount
+    if not locked:
+        db.session.rollback()
         return None
+    article = db.session.get(Article, article_id, populate_existing=True)  # fresh, under the lock
     count = _row_count(article_id)
-    if article.like_count != count:
-        article.like_count = count
-        db.session.commit()
+    changed = article.like_count != count
+    article.like_count = count
+    db.session.commit()
+    if changed:
         invalidate_like_count(article)
         events.publish("like_count", {"article_id": article.id, "like_count": count})
     return count
@@ -71,15 +79,12 @@ def recount_article_likes(article_id: int) -> int | None:
 def reconcile_all_like_counts() -> int:
     """Fix every article whose like_count disagrees with its rows; returns how many changed."""
     counts = dict(db.session.execute(select(Like.article_id, func.count()).group_by(Like.article_id)).all())
-    stale = db.session.scalars(select(Article)).all()
-    changed = [a for a in stale if a.like_count != counts.get(a.id, 0)]
-    for article in changed:
-        article.like_count = counts.get(article.id, 0)
-    db.session.commit()
-    for article in changed:
-        invalidate_like_count(article)
-        events.publish("like_count", {"article_id": article.id, "like_count": article.like_count})
-    return len(changed)
+    stored = db.session.execute(select(Article.id, Article.like_count)).all()
+    db.session.rollback()  # end the read; each fix below is its own short, locked transaction
+    stale = [article_id for article_id, like_count in stored if like_count != counts.get(article_id, 0)]
+    # Through the one writer: it locks, recounts, invalidates and publishes (and a like that lands
+    # meanwhile can't be overwritten by this older snapshot).
+    return sum(1 for article_id in stale if recount_article_likes(article_id) is not None)
 
 
 def invalidate_like_count(article: Article) -> None:
@@ -103,3 +108,9 @@ def most_liked_this_week() -> list[dict]:
         .limit(MOST_LIKED_LIMIT)
     ).all()
     return [{"id": r.id, "slug": r.slug, "title": r.title, "week_likes": r.n} for r in rows]
+
+
+def refresh_most_liked_this_week() -> list[dict]:
+    """Recompute and re-cache most_liked_this_week (clears data:most_liked_week and the sidebar)."""
+    keys.invalidate_most_liked()
+    return most_liked_this_week()

@@ -1,0 +1,14 @@
+"""GET /admin/digest: the stored daily digests (admin role only)."""
+from flask import Blueprint, render_template
+from flask_security import auth_required, roles_required
+
+from application.data import data_access
+
+bp = Blueprint("admin_digest", __name__)
+
+
+@bp.get("/admin/digest")
+@auth_required()
+@roles_required("admin")
+def digest():
+    return render_template("admin_digest.html", digests=data_access.list_daily_digests())

@@ -1,0 +1,13 @@
+"""Entry module for processes the tests start (worker, beat, gunicorn): the per-test config.
+
+The test passes its config overrides as JSON in BS_TEST_CONFIG, so the process uses the same
+SQLite file, Redis DB numbers, key prefix, SSE channel and queue as the test itself.
+"""
+import json
+import os
+
+from application import create_app
+from application.config import TestConfig
+
+app = create_app(type("ProcessTestConfig", (TestConfig,), json.loads(os.environ["BS_TEST_CONFIG"])))
+celery_app = app.extensions["celery"]

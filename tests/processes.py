@@ -1,0 +1,145 @@
+"""Real processes for tests: a Celery worker, Celery beat and gunicorn+gevent, on the test config.
+
+Each stack gets its own queue, SSE client name and key prefix, so several test runs on one
+machine never consume each other's tasks; processes are stopped by PID.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from application.config import redis_db_url
+
+from .conftest import REDIS_BASE, RUN_ID, TEST_BROKER_DB, _dispose, build_app, make_config
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def config_overrides(config_class) -> dict:
+    """The JSON-able settings a per-test config class adds (what make_config set)."""
+    return {k: v for k, v in vars(config_class).items() if k.isupper()}
+
+
+class Proc:
+    """A started process with its log file; stop() by PID, then SIGKILL if it lingers."""
+
+    def __init__(self, name, args, overrides, log_path, stop_signal=signal.SIGTERM):
+        env = {**os.environ, "BS_TEST_CONFIG": json.dumps(overrides), "ENV": "test"}
+        self.name, self.log_path, self.stop_signal = name, log_path, stop_signal
+        self.log = open(log_path, "wb")
+        self.popen = subprocess.Popen(args, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return Path(self.log_path).read_text(errors="replace")
+
+    def wait_for(self, check, what: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise AssertionError(f"{self.name} exited ({self.popen.returncode}) before {what}:\n{self.output()[-3000:]}")
+            if check():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{self.name}: no {what} within {timeout}s:\n{self.output()[-3000:]}")
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(self.stop_signal)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+        self.log.close()
+
+
+def start_worker(overrides, tmp_path, pool="solo", concurrency=1) -> Proc:
+    proc = Proc("celery worker", [
+        str(BIN / "celery"), "-A", "tests.process_app.celery_app", "worker", "--loglevel=INFO",
+        f"--pool={pool}", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
+        "--without-heartbeat", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
+    ], overrides, tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log")
+    proc.wait_for(lambda: " ready." in proc.output(), "'ready' line")
+    return proc
+
+
+def start_beat(overrides, tmp_path) -> Proc:
+    return Proc("celery beat", [
+        str(BIN / "celery"), "-A", "tests.process_app.celery_app", "beat", "--loglevel=INFO",
+        "-s", str(tmp_path / "celerybeat-schedule"), "--max-interval=1",
+    ], overrides, tmp_path / "beat.log")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def start_gunicorn(overrides, tmp_path) -> tuple[Proc, str]:
+    port = free_port()
+    proc = Proc("gunicorn", [
+        str(BIN / "gunicorn"), "tests.process_app:app", "-c", "gunicorn.conf.py", "--workers=1",
+        f"--bind=127.0.0.1:{port}", "--no-control-socket", "--graceful-timeout=3",
+    ], overrides, tmp_path / "gunicorn.log", stop_signal=signal.SIGQUIT)
+    base = f"http://127.0.0.1:{port}"
+    proc.wait_for(lambda: _answers(base + "/hello"), "answer on /hello")
+    return proc, base
+
+
+def _delete_queue_keys(queue: str) -> None:
+    client = redis.Redis.from_url(redis_db_url(REDIS_BASE, TEST_BROKER_DB))
+    client.delete(queue, f"_kombu.binding.{queue}")
+    client.close()
+
+
+@pytest.fixture
+def stack_app(tmp_path, cache_prefix):
+    """App on real Redis with tasks sent to the broker (not eager), on a queue of its own."""
+    suffix = uuid.uuid4().hex[:8]
+    cfg = make_config(
+        tmp_path,
+        CACHE_TYPE="application.data.cache_backend.ResilientRedisCache", CACHE_KEY_PREFIX=cache_prefix,
+        CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE=f"test-{RUN_ID}-{suffix}",
+        CELERY_RESULT_EXPIRES=600, CELERY_OPTIONS={"worker_enable_remote_control": False},
+        SSE_HEARTBEAT_SECONDS=1, SSE_CLIENT_NAME=f"bs-test-{RUN_ID}-{suffix}",
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 15}},  # several processes share the file
+    )
+    app = build_app(cfg)
+    app.config["BS_OVERRIDES"] = config_overrides(cfg)
+    yield app
+    _dispose(app)
+    _delete_queue_keys(cfg.CELERY_TASK_DEFAULT_QUEUE)
+
+
+@pytest.fixture
+def worker(stack_app, tmp_path):
+    proc = start_worker(stack_app.config["BS_OVERRIDES"], tmp_path)
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def web(stack_app, tmp_path):
+    """A real gunicorn (gevent worker) on a free port: yields its base URL."""
+    proc, base = start_gunicorn(stack_app.config["BS_OVERRIDES"], tmp_path)
+    yield base
+    proc.stop()

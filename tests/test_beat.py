@@ -1,0 +1,168 @@
+"""Beat jobs: each called directly is correct and idempotent; a short run of real beat fires one."""
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+import redis
+from sqlalchemy import update
+
+from application.config import redis_db_url
+from application.data import data_access
+from application.data.models import Article, Like, WebhookDelivery, utcnow
+from application.extensions import db
+from application.jobs import results, tasks
+
+from . import factories
+from .conftest import REDIS_BASE, RUN_ID, TEST_RESULT_DB, TEST_SSE_DB, login
+from .processes import stack_app, start_beat, worker  # noqa: F401  (fixtures)
+
+
+def _events(app):
+    client = redis.Redis.from_url(redis_db_url(REDIS_BASE, TEST_SSE_DB))
+    pubsub = client.pubsub()
+    pubsub.subscribe(app.config["SSE_CHANNEL"])
+    # Wait for the confirmation: SUBSCRIBE is sent without waiting, a quick publish could beat it.
+    assert pubsub.get_message(timeout=2)["type"] == "subscribe"
+
+    def drain(wait=0.3):
+        found, deadline = [], time.monotonic() + wait
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=0.05)
+            if message and message["type"] == "message":
+                found.append(json.loads(message["data"]))
+        return found
+    drain.client = client  # a collected Redis client closes its pool, and the subscription with it
+    return drain
+
+
+def _likes(app, article_id, user_ids, days_ago=0):
+    with app.app_context():
+        when = utcnow() - timedelta(days=days_ago)
+        db.session.add_all(Like(user_id=u, article_id=article_id, created_at=when) for u in user_ids)
+        db.session.commit()
+
+
+def test_reconcile_fixes_wrong_counts_clears_caches_and_is_idempotent(redis_app):
+    app = redis_app
+    with app.app_context():
+        author = factories.make_user("rcauthor", roles=("author",))
+        fans = [factories.make_user(f"rcfan{i}")["id"] for i in range(3)]
+        a, b = factories.make_article(author), factories.make_article(author)
+        assert data_access.get_like_count(a["id"]) == 0  # cached
+    _likes(app, a["id"], fans)  # rows written while "workers were down"
+    drain = _events(app)
+    with app.app_context():
+        assert tasks.reconcile_like_counts() == {"fixed": 1}
+        assert data_access.get_like_count(a["id"]) == 3 and data_access.get_like_count(b["id"]) == 0
+        assert tasks.reconcile_like_counts() == {"fixed": 0}
+    assert [e["data"] for e in drain() if e["type"] == "like_count"] == [{"article_id": a["id"], "like_count": 3}]
+
+
+def test_publish_scheduled_articles_when_due_once(redis_app):
+    app = redis_app
+    with app.app_context():
+        author = factories.make_user("psauthor", roles=("author",))
+        due = factories.make_article(author, title="Due now", status="scheduled")
+        later = factories.make_article(author, title="Later", status="scheduled")
+        db.session.execute(update(Article).where(Article.id == due["id"]).values(publish_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    client = app.test_client()
+    assert "Due now" not in client.get("/").get_data(as_text=True)  # page cached without it
+    drain = _events(app)
+    with app.app_context():
+        assert tasks.publish_scheduled_articles() == {"published": [due["slug"]]}
+        assert tasks.publish_scheduled_articles() == {"published": []}
+        assert db.session.get(Article, later["id"]).status == "scheduled"
+    assert "Due now" in client.get("/").get_data(as_text=True)
+    published = [e["data"] for e in drain() if e["type"] == "article_published"]
+    assert published == [{"article_id": due["id"], "slug": due["slug"], "title": "Due now"}]
+
+
+def test_refresh_most_liked_recomputes_the_cached_list(redis_app):
+    app = redis_app
+    with app.app_context():
+        author = factories.make_user("mlauthor", roles=("author",))
+        fans = [factories.make_user(f"mlfan{i}")["id"] for i in range(3)]
+        article = factories.make_article(author, title="Loved")
+        assert data_access.most_liked_this_week() == []  # cached empty
+    _likes(app, article["id"], fans[:2])
+    _likes(app, article["id"], fans[2:], days_ago=10)  # not this week
+    with app.app_context():
+        assert data_access.most_liked_this_week() == []  # still the cached value
+        assert tasks.refresh_most_liked() == {"articles": 1}
+        assert tasks.refresh_most_liked() == {"articles": 1}
+        assert [(a["title"], a["week_likes"]) for a in data_access.most_liked_this_week()] == [("Loved", 2)]
+
+
+def test_daily_digest_is_stored_idempotent_and_shown_to_admins_only(app, client):
+    with app.app_context():
+        author = factories.make_user("dgauthor", roles=("author",))
+        admin = factories.make_user("dgadmin", roles=("admin",))
+        reader = factories.make_user("dgreader")
+        fans = [factories.make_user(f"dgfan{i}")["id"] for i in range(3)]
+        top, other = factories.make_article(author, title="Top story"), factories.make_article(author)
+    _likes(app, top["id"], fans)
+    _likes(app, other["id"], fans[:1])
+    _likes(app, other["id"], fans[1:], days_ago=3)  # not today
+    with app.app_context():
+        today, yesterday = utcnow().date(), utcnow().date() - timedelta(days=1)
+        assert tasks.daily_digest() == {"changed": [yesterday.isoformat(), today.isoformat()]}
+        assert tasks.daily_digest() == {"changed": []}
+        digest = data_access.list_daily_digests()[0]
+    assert digest["day"] == today.isoformat() and digest["likes"] == 4 and digest["published"] == 2
+    assert [(a["title"], a["likes"]) for a in digest["top_articles"]][0] == ("Top story", 3)
+    assert digest["top_authors"] == [{"id": author["id"], "username": "dgauthor", "likes": 4}]
+    assert client.get("/admin/digest").status_code == 302  # to /login
+    login(client, reader["email"])
+    assert client.get("/admin/digest").status_code == 403
+    client.post("/logout")
+    login(client, admin["email"])
+    page = client.get("/admin/digest")
+    assert page.status_code == 200 and "Top story" in page.get_data(as_text=True)
+
+
+def test_purge_task_results_and_old_webhook_deliveries(app):
+    client = redis.Redis.from_url(redis_db_url(REDIS_BASE, TEST_RESULT_DB))
+    prefix = f"{results.RESULT_PREFIX}purge-{RUN_ID}-"
+    now = datetime.now(timezone.utc)
+    old, fresh, ttl = prefix + "old", prefix + "fresh", prefix + "ttl"
+    client.set(old, json.dumps({"status": "SUCCESS", "date_done": (now - timedelta(days=3)).isoformat()}))
+    client.set(fresh, json.dumps({"status": "SUCCESS", "date_done": now.isoformat()}))
+    client.set(ttl, json.dumps({"status": "SUCCESS", "date_done": now.isoformat()}), ex=600)
+    try:
+        assert results.purge_task_results(client, 86400, match=prefix + "*") == {"deleted": 1, "expiring": 1}
+        assert not client.exists(old) and 0 < client.ttl(fresh) <= 86400 and client.ttl(ttl) > 0
+        assert results.purge_task_results(client, 86400, match=prefix + "*") == {"deleted": 0, "expiring": 0}
+    finally:
+        client.delete(old, fresh, ttl)
+        client.close()
+    with app.app_context():
+        long_ago = utcnow() - timedelta(days=app.config["WEBHOOK_RETENTION_DAYS"] + 1)
+        db.session.add_all([
+            WebhookDelivery(source="s", delivery_id="old", event="article.like", payload={}, status="processed",
+                            received_at=long_ago),
+            WebhookDelivery(source="s", delivery_id="new", event="article.like", payload={}, status="processed"),
+        ])
+        db.session.commit()
+        assert tasks.purge_task_results()["webhook_deliveries"] == 1
+        assert tasks.purge_task_results()["webhook_deliveries"] == 0
+        assert [d.delivery_id for d in db.session.query(WebhookDelivery)] == ["new"]
+
+
+def test_real_beat_fires_a_job(stack_app, worker, tmp_path):
+    app = stack_app
+    with app.app_context():
+        author = factories.make_user("rbauthor", roles=("author",))
+        article = factories.make_article(author, title="Beat me", status="scheduled")
+        db.session.execute(update(Article).where(Article.id == article["id"]).values(publish_at=utcnow()))
+        db.session.commit()
+    schedule = {"publish-scheduled-articles": {"task": "beat.publish_scheduled_articles", "schedule": 1.0}}
+    beat = start_beat({**app.config["BS_OVERRIDES"], "CELERY_BEAT_SCHEDULE": schedule}, tmp_path)
+    try:
+        def published():
+            with app.app_context():
+                return db.session.get(Article, article["id"]).status == "published"
+        beat.wait_for(published, "scheduled article published by beat + worker", timeout=20)
+    finally:
+        beat.stop()
+    assert "beat.publish_scheduled_articles" in beat.output()

@@ -1,0 +1,87 @@
+"""Task functions called directly (eager): idempotent recount, retries on transient errors, Celery wiring."""
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+
+from application.data import data_access
+from application.data.models import Article, Like
+from application.extensions import db
+from application.jobs import tasks
+
+from .conftest import login
+
+
+def _set_count(app, article_id, value):
+    with app.app_context():
+        db.session.execute(update(Article).where(Article.id == article_id).values(like_count=value))
+        db.session.commit()
+
+
+def test_aggregation_recounts_from_rows_and_is_idempotent(app, make_user, make_article):
+    author, fan = make_user("tauthor", roles=("author",)), make_user("tfan")
+    article = make_article(author)
+    with app.app_context():
+        db.session.add(Like(user_id=fan["id"], article_id=article["id"]))
+        db.session.commit()
+    _set_count(app, article["id"], 41)  # a wrong stored count is replaced, never incremented
+    for _ in range(2):
+        assert tasks.calculate_aggregate_likes(article["id"]) == {"article_id": article["id"], "like_count": 1}
+        with app.app_context():
+            assert db.session.get(Article, article["id"]).like_count == 1
+    assert tasks.calculate_aggregate_likes(999999) == {"article_id": 999999, "like_count": None}
+
+
+def test_transient_errors_are_retried(app, make_user, make_article, monkeypatch):
+    article = make_article(make_user("rauthor", roles=("author",)))
+    real, calls = data_access.recount_article_likes, []
+
+    def flaky(article_id):
+        calls.append(article_id)
+        if len(calls) < 3:
+            raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+        return real(article_id)
+
+    monkeypatch.setattr(data_access, "recount_article_likes", flaky)
+    # Eager retries re-apply the task inline, but only when exceptions are not propagated.
+    app.extensions["celery"].conf.task_eager_propagates = False  # this test's app only
+    with app.app_context():
+        result = tasks.calculate_aggregate_likes.apply(args=(article["id"],), throw=False)
+    assert result.state == "SUCCESS" and result.get() == {"article_id": article["id"], "like_count": 0}
+    assert len(calls) == 3
+
+
+def test_celery_is_configured_from_flask_config(app):
+    conf = app.extensions["celery"].conf
+    assert conf.broker_url == app.config["CELERY_BROKER_URL"] and conf.broker_url.endswith("/12")
+    assert conf.result_backend == app.config["CELERY_RESULT_BACKEND"] and conf.result_backend.endswith("/13")
+    assert conf.task_acks_late and conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert conf.task_default_queue == app.config["CELERY_TASK_DEFAULT_QUEUE"]
+    names = {entry["task"] for entry in conf.beat_schedule.values()}
+    assert names <= set(app.extensions["celery"].tasks)  # every scheduled task exists
+    assert len(names) == 5
+
+
+def test_beat_intervals_come_from_env(monkeypatch):
+    from application.config import beat_schedule
+
+    monkeypatch.setenv("BEAT_PUBLISH_SCHEDULED_SECONDS", "7")
+    assert beat_schedule()["publish-scheduled-articles"]["schedule"] == 7.0
+    assert beat_schedule()["reconcile-like-counts"]["schedule"] == 300.0
+
+
+def test_like_form_and_json_answer_at_once_with_the_new_state(app, client, make_user, make_article):
+    author, fan = make_user("lauthor", roles=("author",)), make_user("lfan")
+    article = make_article(author)
+    login(client, fan["email"])
+    url = f"/articles/{article['slug']}"
+    for _ in range(2):  # liking twice is a no-op
+        body = client.post(url + "/like", headers={"Accept": "application/json"}).get_json()
+        assert body["liked"] is True and body["like_count"] == 1
+    r = client.post(url + "/unlike", follow_redirects=True)
+    assert "Like removed: now 0 likes." in r.get_data(as_text=True)
+    assert client.post("/articles/nope/like", headers={"Accept": "application/json"}).status_code == 404
+
+
+@pytest.mark.filterwarnings("ignore:Results are not stored")
+def test_task_state_api(app, client):
+    assert client.get("/api/tasks/unknown-id").get_json() == {"state": "PENDING", "result": None}
