@@ -186,3 +186,14 @@ def test_anonymous_pages_never_show_a_logged_in_user_and_vice_versa(redis_app, m
     for path in paths:  # and back: pages now cached for anonymous readers are not served to the user
         html = _page(user, path)[1]
         assert "zelda_private" in html and "Log out" in html
+
+
+def test_a_like_is_not_an_edit(redis_app, make_user, make_article):
+    author, fan = make_user(roles=("author",)), make_user()
+    article = make_article(author)
+    with redis_app.app_context():
+        before = data_access.get_article_for_edit(article["slug"])["updated_at"]
+        data_access.like_article(fan["id"], article["id"])
+        assert data_access.recount_article_likes(article["id"]) == 1
+        after = data_access.get_article_for_edit(article["slug"])
+        assert after["like_count"] == 1 and after["updated_at"] == before

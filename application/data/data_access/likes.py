@@ -59,16 +59,18 @@ def recount_article_likes(article_id: int) -> int | None:
     # Take the article's write lock before counting (a no-op UPDATE: SQLite's write lock, a row lock
     # on PostgreSQL): two concurrent recounts then run one after the other and the later one counts
     # every like committed before it, so an older count can never overwrite a newer one.
-    locked = db.session.execute(
-        update(Article).where(Article.id == article_id).values(like_count=Article.like_count)
-    ).rowcount
+    # updated_at is kept: a like is not an edit (the ORM's onupdate would bump it otherwise).
+    keep = {"like_count": Article.like_count, "updated_at": Article.updated_at}
+    locked = db.session.execute(update(Article).where(Article.id == article_id).values(**keep)).rowcount
     if not locked:
         db.session.rollback()
         return None
     article = db.session.get(Article, article_id, populate_existing=True)  # fresh, under the lock
     count = _row_count(article_id)
     changed = article.like_count != count
-    article.like_count = count
+    if changed:
+        db.session.execute(update(Article).where(Article.id == article_id)
+                           .values(like_count=count, updated_at=Article.updated_at))
     db.session.commit()
     if changed:
         invalidate_like_count(article)
