@@ -91,3 +91,16 @@ def test_html_is_compressed_when_accepted(client, make_user, make_article):
     for enc in ("br", "gzip"):
         r = client.get("/", headers={"Accept-Encoding": enc})
         assert r.headers.get("Content-Encoding") == enc
+
+
+def test_liker_sees_their_own_like_counted_at_once_on_the_page(app, client, make_user, make_article):
+    author, fan = make_user(roles=("author",)), make_user()
+    article = make_article(author)
+    app.config["CELERY_TASK_ALWAYS_EAGER"] = False  # no aggregation has run yet
+    app.extensions["celery"].conf.task_always_eager = False
+    app.extensions["celery"].conf.broker_url = "redis://127.0.0.1:1/0"  # and none will: broker unreachable
+    login(client, fan["email"])
+    r = client.post(f"/articles/{article['slug']}/like", follow_redirects=True)
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert f'data-like-count="{article["id"]}">1<' in html and ">Unlike<" in html

@@ -29,7 +29,11 @@ def show(slug):
     article = data_access.get_article(slug)
     if article is None or not can_see(article):
         abort(404)
-    liked = current_user.is_authenticated and data_access.has_liked(current_user.id, article["id"])
+    liked = False
+    if current_user.is_authenticated:
+        # A reader who just liked sees their own like at once, before aggregation catches up.
+        liked = data_access.has_liked(current_user.id, article["id"])
+        article = {**article, "like_count": data_access.count_likes(article["id"])}
     return render_template("article.html", article=article, liked=liked, can_edit=can_edit(
         {"author_ids": [a["id"] for a in article["authors"]]}))
 

@@ -11,7 +11,7 @@ from .articles import (  # noqa: F401
 from .feedback import create_feedback  # noqa: F401
 from .health import check_database, check_redis  # noqa: F401
 from .likes import (  # noqa: F401
-    article_exists, get_like_count, has_liked, like_article, most_liked_this_week,
+    article_exists, count_likes, get_like_count, has_liked, like_article, most_liked_this_week,
     reconcile_all_like_counts, recount_article_likes, refresh_most_liked_this_week, unlike_article,
 )
 from .users import (  # noqa: F401

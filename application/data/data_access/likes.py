@@ -14,7 +14,8 @@ from .articles import invalidate_own_index_page
 MOST_LIKED_LIMIT = 5
 
 
-def _row_count(article_id: int) -> int:
+def count_likes(article_id: int) -> int:
+    """The live number of like rows (uncached; one indexed count)."""
     return db.session.scalar(select(func.count()).select_from(Like).where(Like.article_id == article_id))
 
 
@@ -31,14 +32,14 @@ def like_article(user_id: int, article_id: int) -> dict:
             db.session.commit()
         except IntegrityError:  # a concurrent request liked first: same outcome
             db.session.rollback()
-    return {"liked": True, "like_count": _row_count(article_id)}
+    return {"liked": True, "like_count": count_likes(article_id)}
 
 
 def unlike_article(user_id: int, article_id: int) -> dict:
     """Remove a like if there is one: {liked: False, like_count from the rows}."""
     db.session.execute(delete(Like).where(Like.user_id == user_id, Like.article_id == article_id))
     db.session.commit()
-    return {"liked": False, "like_count": _row_count(article_id)}
+    return {"liked": False, "like_count": count_likes(article_id)}
 
 
 def has_liked(user_id: int, article_id: int) -> bool:
@@ -66,7 +67,7 @@ def recount_article_likes(article_id: int) -> int | None:
         db.session.rollback()
         return None
     article = db.session.get(Article, article_id, populate_existing=True)  # fresh, under the lock
-    count = _row_count(article_id)
+    count = count_likes(article_id)
     changed = article.like_count != count
     if changed:
         db.session.execute(update(Article).where(Article.id == article_id)
