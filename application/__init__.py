@@ -19,6 +19,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _register_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _register_performance(app)
     return app
 
 
@@ -40,10 +41,11 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from . import accounts, instrumentation
+    from . import accounts, db_tuning, instrumentation
     from .jobs.celery_app import celery_init_app
 
     (ROOT / "db_directory").mkdir(exist_ok=True)
+    db_tuning.install()
     db.init_app(app)
     cache.init_app(app)
     compress.init_app(app)
@@ -71,6 +73,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_digest.bp)
     errors.register(app)
     app.jinja_env.globals["most_liked_this_week"] = data_access.most_liked_this_week
+
+
+def _register_performance(app: Flask) -> None:
+    from . import instrumentation, profiling, static_assets
+    from .controllers import admin_performance, page_cache
+
+    # Anonymous cached pages are answered before identity loading and CSRF (one Redis GET).
+    app.before_request_funcs.setdefault(None, []).insert(0, page_cache.serve_anonymous_hit)
+    static_assets.init_app(app)
+    profiling.init_app(app)
+    app.register_blueprint(admin_performance.bp)
+    instrumentation.measure_first(app)
 
 
 def _register_cli(app: Flask) -> None:

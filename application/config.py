@@ -117,6 +117,11 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    # Flask-DebugToolbar: development only (profiling.init_app loads it for this ENV alone).
+    DEBUG_TB_ENABLED = True
+    DEBUG_TB_INTERCEPT_REDIRECTS = False
+    DEBUG_TB_HOSTS = ("127.0.0.1", "::1")
+    SQLALCHEMY_RECORD_QUERIES = True
 
 
 class TestConfig(Config):

@@ -5,7 +5,7 @@ exactly that key. Anyone logged in, anyone with pending flash messages and any
 non-canonical query string bypasses the page cache (they still get pages built
 from cached data), so no personal content is ever stored or served to others.
 """
-from flask import request, session
+from flask import current_app, request, session
 from flask_security import current_user
 
 from application.data.data_access import keys
@@ -14,7 +14,22 @@ from application.extensions import cache
 PAGE_TIMEOUT = 60  # seconds; writers delete pages at once, this only bounds memory
 
 
+def _credentials_sent() -> bool:
+    """Whether the request could belong to someone (cookie or token), judged without loading the session."""
+    cfg = current_app.config
+    cookies = request.cookies
+    return bool(
+        cookies.get(cfg.get("SESSION_COOKIE_NAME", "session"))
+        or cookies.get(cfg.get("REMEMBER_COOKIE_NAME", "remember_token"))
+        or request.headers.get(cfg.get("SECURITY_TOKEN_AUTHENTICATION_HEADER", "Authentication-Token"))
+        or request.headers.get("Authorization")
+    )
+
+
 def _personal_request() -> bool:
+    # No cookie and no token: anonymous, and the session is never touched (no Vary: Cookie, no work).
+    if not _credentials_sent():
+        return False
     return current_user.is_authenticated or "_flashes" in session
 
 
@@ -54,3 +69,27 @@ cache_article_page = cache.cached(
     make_cache_key=lambda *a, slug, **kw: keys.article_page_key(slug),
     response_filter=_only_ok,
 )
+
+
+def serve_anonymous_hit():
+    """before_request: answer an anonymous GET of a cached page with one Redis GET, before any other hook.
+
+    Skips identity loading and CSRF setup, which an anonymous cached page does
+    not need. On a miss (or anything personal) it returns None and the normal
+    view, with its @cached decorator, runs.
+    """
+    if request.method != "GET" or _credentials_sent():
+        return None
+    if request.endpoint == "articles.index":
+        page = requested_page()
+        if page is None or page > keys.max_cached_index_pages():
+            return None
+        key = keys.index_page_key(page)
+    elif request.endpoint == "articles.show" and not request.args:
+        key = keys.article_page_key(request.view_args["slug"])
+    else:
+        return None
+    body = cache.get(key)
+    if not isinstance(body, str):
+        return None
+    return current_app.response_class(body, mimetype="text/html")

@@ -112,7 +112,13 @@ class ResilientRedisCache(RedisCache):
         return self._guard(False, super().delete, key, invalidation=True)
 
     def delete_many(self, *keys):
-        return self._guard([], super().delete_many, *keys, invalidation=True)
+        # One DEL. cachelib's version re-checks each key with EXISTS (a round trip
+        # per key) and raises if a concurrent reader re-cached one meanwhile.
+        if not keys:
+            return []
+        prefix = self._get_prefix()
+        self._guard(None, self._write_client.delete, *(prefix + k for k in keys), invalidation=True)
+        return list(keys)
 
     def unlink(self, *keys):
         return self._guard(None, super().unlink, *keys, invalidation=True)

@@ -87,6 +87,8 @@ class Like(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "article_id", name="uq_like_user_article"),
         Index("ix_like_article_id_created_at", "article_id", "created_at"),
+        # "Most liked this week" on the index page: a range of recent likes, not a scan of all of them.
+        Index("ix_like_created_at_article_id", "created_at", "article_id"),
     )
 
 

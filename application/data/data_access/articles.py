@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import current_app
 from slugify import slugify
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from application import events
 from application.extensions import cache, db
@@ -25,14 +26,21 @@ class ArticleError(ValueError):
 @cache.memoize()
 def list_published_page(page: int, per_page: int) -> dict:
     """One index page: {items, total, page, pages}. Key: memoize(page, per_page)."""
-    total = db.session.scalar(select(func.count()).select_from(Article).where(Article.status == "published"))
-    rows = db.session.scalars(
-        select(Article)
-        .where(Article.status == "published")
+    published = Article.status == "published"
+    count = select(func.count()).select_from(Article).where(published)
+    # 3 queries whatever the page size: the page with the total alongside (an uncorrelated
+    # subquery, evaluated once), then its authors and its tags (selectin, one query each).
+    # joinedload of authors would make SQLite materialise the whole author link table.
+    result = db.session.execute(
+        select(Article, count.scalar_subquery())
+        .where(published)
         .order_by(Article.publish_at.desc(), Article.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
+        .options(selectinload(Article.authors), selectinload(Article.tags))
     ).all()
+    rows = [r[0] for r in result]
+    total = result[0][1] if result else db.session.scalar(count)  # past the last page: count alone
     return {
         "items": [article_summary(a) for a in rows],
         "total": total,

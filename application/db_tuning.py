@@ -1,0 +1,31 @@
+"""SQLite connection settings for concurrent web + worker processes.
+
+WAL lets readers run while one writer commits, and synchronous=NORMAL makes a
+commit an append instead of an fsync of the whole journal: a like POST costs
+well under a millisecond of disk. Under gevent a writer waiting on SQLite's
+lock blocks the whole worker, so commits must be short. No effect on other
+databases.
+"""
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_installed = False
+
+
+def _on_connect(dbapi_connection, connection_record):
+    module = type(dbapi_connection).__module__
+    if not module.startswith(("sqlite3", "pysqlite")):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def install() -> None:
+    """Apply the pragmas to every new SQLite connection (idempotent)."""
+    global _installed
+    if not _installed:
+        event.listen(Engine, "connect", _on_connect)
+        _installed = True

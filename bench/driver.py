@@ -1,0 +1,212 @@
+"""Benchmark driver: seed, start the stack, load each scenario with wrk, report.
+
+Run through ./bench/run.sh (it checks wrk, the venv and Redis first).
+Knobs (env): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3),
+BENCH_ONLY (comma-separated scenario names), BENCH_ARTICLES/USERS/LIKES.
+"""
+import importlib
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from . import report
+from .procs import ROOT, VENV_BIN, Processes, drain
+from .scenarios import Scenario, scenarios as base_scenarios
+
+BENCH = ROOT / "bench"
+WORK = BENCH / "results" / "work"
+REDIS_DBS = {"cache": 5, "broker": 6, "results": 7, "sse": 8}
+
+
+@dataclass
+class Context:
+    urls: dict
+    cookie: str = ""
+    tokens: list = field(default_factory=list)
+    article_ids: list = field(default_factory=list)
+    slugs: list = field(default_factory=list)
+
+    def url(self, server: str) -> str:
+        return self.urls[server]
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def base_env(run_id: str, db_file: Path) -> dict:
+    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+    env = dict(os.environ)
+    env.update({
+        "ENV": "production", "BENCH_RUN_ID": run_id, "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{db_file}", "REDIS_URL": base,
+        "CACHE_REDIS_URL": f"{base}/{REDIS_DBS['cache']}", "CELERY_BROKER_URL": f"{base}/{REDIS_DBS['broker']}",
+        "CELERY_RESULT_BACKEND": f"{base}/{REDIS_DBS['results']}", "SSE_REDIS_URL": f"{base}/{REDIS_DBS['sse']}",
+        "SECRET_KEY": "bench-secret-" + run_id, "SECURITY_PASSWORD_SALT": "bench-salt-" + run_id,
+        "WEBHOOK_SECRET": "bench-webhook-" + run_id, "SESSION_COOKIE_SECURE": "0",
+        "BENCH_FLOOR_REDIS_URL": f"{base}/{REDIS_DBS['cache']}", "BENCH_FLOOR_KEY": f"bench:{run_id}:floor",
+    })
+    return env
+
+
+def seed(env: dict, db_file: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_file) + suffix).unlink(missing_ok=True)
+    started = time.monotonic()
+    subprocess.run([str(VENV_BIN / "flask"), "--app", "bench.bench_app", "seed",
+                    "--articles", str(env_int("BENCH_ARTICLES", 10_000)), "--users", str(env_int("BENCH_USERS", 1_000)),
+                    "--likes", str(env_int("BENCH_LIKES", 200_000))], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    print(f"bench: seeded in {time.monotonic() - started:.1f}s", flush=True)
+
+
+def login(url: str, email: str) -> tuple[str, str]:
+    """(session cookie header, auth token) for a seeded user."""
+    body = json.dumps({"email": email, "password": "password123"}).encode()
+    req = urllib.request.Request(url + "/login?include_auth_token", data=body, method="POST",
+                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        data = json.load(r)
+        cookies = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies), data["response"]["user"]["authentication_token"]
+
+
+def prepare(ctx: Context, db_file: Path, env: dict) -> None:
+    con = sqlite3.connect(db_file)
+    rows = con.execute("SELECT id, slug FROM article WHERE status='published' "
+                       "ORDER BY publish_at DESC, id DESC LIMIT 1000").fetchall()
+    con.close()
+    ctx.article_ids, ctx.slugs = [r[0] for r in rows], [r[1] for r in rows]
+    for i in range(32):
+        cookie, token = login(ctx.url("product"), f"user{100 + i}@example.com")
+        ctx.tokens.append(token)
+        ctx.cookie = ctx.cookie or cookie
+    with urllib.request.urlopen(ctx.url("product") + "/", timeout=10) as r:
+        page = r.read()
+    redis.Redis.from_url(env["BENCH_FLOOR_REDIS_URL"]).set(env["BENCH_FLOOR_KEY"], page)
+    ctx.page_bytes = len(page)
+
+
+def all_scenarios(ctx: Context) -> list[Scenario]:
+    found = base_scenarios(ctx)
+    if (BENCH / "scenarios_api.py").exists():
+        found += importlib.import_module("bench.scenarios_api").scenarios(ctx)
+    only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
+    return [s for s in found if not only or s.name in only]
+
+
+def run_wrk(ctx: Context, sc: Scenario, seconds: int) -> dict:
+    out = WORK / "wrk.out"
+    out.unlink(missing_ok=True)
+    env = dict(os.environ, BENCH_METHOD=sc.method, BENCH_BODY=sc.body, BENCH_PATHS=",".join(sc.paths),
+               BENCH_HEADERS="\n".join(f"{k}: {v}" for k, v in sc.headers.items()),
+               BENCH_TOKENS=",".join(ctx.tokens) if sc.tokens else "", BENCH_DELAY_MS=str(sc.delay_ms),
+               BENCH_OUT=str(out))
+    c = sc.connections
+    subprocess.run(["wrk", f"-t{c}", f"-c{c}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "timed.lua"),
+                    ctx.url(sc.server)], env=env, check=True, stdout=subprocess.DEVNULL, cwd=WORK)
+    return parse(out.read_text().splitlines(), c)
+
+
+def parse(lines: list[str], connections: int) -> dict:
+    head = lines[0].split()
+    duration_s = int(head[1]) / 1e6
+    errors = sum(int(x) for x in head[2:7])
+    samples, per_conn, queries, hits, misses, bad = [], [], 0, 0, 0, 0
+    for i in range(1, len(lines), 2):
+        n, q, h, m, b = (int(x) for x in lines[i].split()[1:])
+        per_conn.append(n)
+        queries, hits, misses, bad = queries + q, hits + h, misses + m, bad + b
+        samples += [float(x) / 1000 for x in lines[i + 1].split()] if i + 1 < len(lines) else []
+    samples.sort()
+    total = len(samples)
+    pct = lambda p: samples[min(total - 1, int(p * total))] if total else None  # noqa: E731
+    return {
+        "requests": total, "rps": total / duration_s, "p50_ms": pct(0.50), "p99_ms": pct(0.99),
+        "max_ms": samples[-1] if samples else None, "queries_per_req": queries / total if total else None,
+        "cache_hit_ratio": hits / (hits + misses) if hits + misses else None,
+        "starved_connections": sum(1 for n in per_conn if n == 0) + max(0, connections - len(per_conn)),
+        "errors": errors, "bad_status": bad,
+    }
+
+
+def median_of(runs: list[dict]) -> dict:
+    merged = {}
+    for key in runs[0]:
+        values = [r[key] for r in runs if r[key] is not None]
+        if key in ("starved_connections", "errors", "bad_status"):
+            merged[key] = max(values)  # the worst round counts
+        else:
+            merged[key] = statistics.median(values) if values else None
+    merged["rounds"] = runs
+    return merged
+
+
+def run_all(ctx: Context, procs: Processes, chosen: list[Scenario]) -> dict:
+    duration, warmup, rounds = env_int("BENCH_DURATION", 10), env_int("BENCH_WARMUP", 2), env_int("BENCH_ROUNDS", 3)
+    runs = {s.name: [] for s in chosen}
+    for rnd in range(1, rounds + 1):
+        for sc in chosen:  # alternate scenarios so drift hits them all alike
+            drain(procs.pids())
+            if rnd == 1 and warmup:
+                run_wrk(ctx, sc, warmup)
+                drain(procs.pids())
+            result = run_wrk(ctx, sc, duration)
+            runs[sc.name].append(result)
+            print(f"bench: round {rnd} {sc.name:18s} {result['rps']:9.1f} req/s  p50 {result['p50_ms']:.2f} ms"
+                  f"  p99 {result['p99_ms']:.2f} ms", flush=True)
+    return {name: median_of(r) for name, r in runs.items()}
+
+
+def main() -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    run_id = uuid.uuid4().hex[:8]
+    db_file = WORK / "bench.sqlite3"
+    env = base_env(run_id, db_file)
+    started = time.monotonic()
+    seed(env, db_file)
+    procs = Processes(WORK)
+    try:
+        urls = {"product": procs.gunicorn("product", "bench.bench_app:app", dict(env, BENCH_VARIANT="full")),
+                "nocache": procs.gunicorn("nocache", "bench.bench_app:app", dict(env, BENCH_VARIANT="nocache")),
+                "noinstr": procs.gunicorn("noinstr", "bench.bench_app:app", dict(env, BENCH_VARIANT="noinstr")),
+                "floor": procs.gunicorn("floor", "bench.floor_app:app", env)}
+        procs.start("celery", [str(VENV_BIN / "celery"), "-A", "bench.bench_app.celery_app", "worker",
+                               "--loglevel=WARNING", "--concurrency=1", "-Q", f"bench-{run_id}"],
+                    dict(env, BENCH_VARIANT="full"))
+        ctx = Context(urls=urls)
+        prepare(ctx, db_file, env)
+        chosen = all_scenarios(ctx)
+        results = run_all(ctx, procs, chosen)
+    finally:
+        procs.stop()
+        cleanup_redis(env, run_id)
+    meta = {"run_id": run_id, "cores": os.cpu_count(), "page_bytes": ctx.page_bytes,
+            "duration_s": env_int("BENCH_DURATION", 10), "rounds": env_int("BENCH_ROUNDS", 3),
+            "wall_s": round(time.monotonic() - started, 1),
+            "notes": {s.name: s.note for s in chosen}, "connections": {s.name: s.connections for s in chosen}}
+    report.write_all(results, meta, BENCH / "results")
+
+
+def cleanup_redis(env: dict, run_id: str) -> None:
+    """Delete only this run's keys (other people's Redis DBs are never flushed)."""
+    for url, pattern in ((env["CACHE_REDIS_URL"], f"bs:bench:{run_id}:*"), (env["CACHE_REDIS_URL"], f"bench:{run_id}:*"),
+                         (env["CELERY_BROKER_URL"], f"bench-{run_id}*")):
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        for i in range(0, len(keys), 500):
+            client.delete(*keys[i:i + 500])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Benchmark output: the table, the target checks, latest.json and an SVG chart."""
+import json
+from pathlib import Path
+
+
+def _r(results, name, key):
+    row = results.get(name)
+    return row.get(key) if row else None
+
+
+def _ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def targets(results: dict) -> list[dict]:
+    """The issue's targets, each with the measured value and whether it is met."""
+    rps = lambda n: _r(results, n, "rps")  # noqa: E731
+    checks = [
+        ("/ cached >= 0.9x redis floor", _ratio(rps("/ cached"), rps("redis floor")), 0.9, ">="),
+        ("/ cached >= 0.45x hello floor", _ratio(rps("/ cached"), rps("hello floor")), 0.45, ">="),
+        ("/ logged in <= 4 queries", _r(results, "/ logged in", "queries_per_req"), 4, "<="),
+        ("/ cache off <= 4 queries", _r(results, "/ cache off", "queries_per_req"), 4, "<="),
+        ("/ logged in >= 20x naive", _ratio(rps("/ logged in"), rps("/ naive")), 20, ">="),
+        ("/ cache off >= 20x naive", _ratio(rps("/ cache off"), rps("/ naive")), 20, ">="),
+        ("POST like paced p99 <= 20 ms", _r(results, "POST like paced", "p99_ms"), 20, "<="),
+        ("instrumentation overhead <= 5%",
+         1 - _ratio(rps("/hello product"), rps("/hello no instr")) if rps("/hello no instr") else None, 0.05, "<="),
+    ]
+    for name, row in results.items():
+        checks.append((f"{name}: p99 <= 10x p50", _ratio(row["p99_ms"], row["p50_ms"]), 10, "<="))
+        checks.append((f"{name}: no starved connection", row["starved_connections"], 0, "<="))
+    out = []
+    for label, value, limit, op in checks:
+        ok = value is not None and (value >= limit if op == ">=" else value <= limit)
+        out.append({"target": label, "value": value, "limit": limit, "op": op, "met": ok})
+    return out
+
+
+def _fmt(v, digits=1):
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def table(results: dict, meta: dict) -> str:
+    hello = _r(results, "hello floor", "rps")
+    lines = [f"{'scenario':20s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'p99/p50':>7s} {'queries':>7s} "
+             f"{'hit %':>6s} {'x hello':>7s} {'starved':>7s} {'errors':>6s}"]
+    for name, r in results.items():
+        hit = None if r["cache_hit_ratio"] is None else 100 * r["cache_hit_ratio"]
+        lines.append(f"{name:20s} {r['rps']:9.1f} {_fmt(r['p50_ms'], 2):>8s} {_fmt(r['p99_ms'], 2):>8s} "
+                     f"{_fmt(_ratio(r['p99_ms'], r['p50_ms'])):>7s} {_fmt(r['queries_per_req'], 2):>7s} "
+                     f"{_fmt(hit, 0):>6s} {_fmt(_ratio(r['rps'], hello), 3):>7s} {r['starved_connections']:7d} "
+                     f"{r['errors'] + r['bad_status']:6d}")
+    lines.append(f"({meta['cores']} cores, {meta['rounds']} rounds x {meta['duration_s']} s, medians; "
+                 f"index page {meta['page_bytes']} bytes; wall {meta['wall_s']} s)")
+    return "\n".join(lines)
+
+
+def svg_chart(results: dict) -> str:
+    """Two horizontal bar charts side by side: req/s and p99 (ms) per scenario."""
+    names = list(results)
+    row_h, label_w, bar_w, top = 22, 170, 300, 40
+    height = top + row_h * len(names) + 20
+    width = label_w + 2 * (bar_w + 90)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'font-family="sans-serif" font-size="12">', '<rect width="100%" height="100%" fill="white"/>']
+    for col, (key, title, color) in enumerate((("rps", "requests/s", "#2b6cb0"), ("p99_ms", "p99 latency (ms)", "#c05621"))):
+        x0 = label_w + col * (bar_w + 90)
+        top_value = max((results[n][key] or 0) for n in names) or 1
+        parts.append(f'<text x="{x0}" y="20" font-weight="bold">{title}</text>')
+        for i, n in enumerate(names):
+            v = results[n][key] or 0
+            y = top + i * row_h
+            w = max(1, bar_w * v / top_value)
+            parts.append(f'<rect x="{x0}" y="{y}" width="{w:.1f}" height="{row_h - 6}" fill="{color}"/>')
+            parts.append(f'<text x="{x0 + w + 4:.1f}" y="{y + 12}">{v:,.1f}</text>')
+    for i, n in enumerate(names):
+        parts.append(f'<text x="{label_w - 8}" y="{top + i * row_h + 12}" text-anchor="end">{n}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def write_all(results: dict, meta: dict, out_dir: Path) -> None:
+    checks = targets(results)
+    text = table(results, meta)
+    print("\n" + text + "\n")
+    for c in checks:
+        print(f"  [{'ok' if c['met'] else 'MISSED'}] {c['target']}: {_fmt(c['value'], 3)} (limit {c['limit']})")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "latest.json").write_text(json.dumps(
+        {"meta": meta, "scenarios": results, "targets": checks, "table": text}, indent=1))
+    (out_dir / "latest.svg").write_text(svg_chart(results))
+    print(f"\nwrote {out_dir / 'latest.json'} and {out_dir / 'latest.svg'}")

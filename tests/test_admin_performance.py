@@ -1,0 +1,52 @@
+"""/admin/performance: admins only; per-endpoint counts and percentiles, cache hit ratio, queue depth."""
+import redis
+
+from application import metrics_store
+from application.config import redis_db_url
+
+from . import factories
+from .conftest import REDIS_BASE, TEST_CACHE_DB, login
+
+
+def _users(app):
+    with app.app_context():
+        return factories.make_user("root", roles=("admin",)), factories.make_user("plain")
+
+
+def test_admins_see_endpoint_stats(redis_app):
+    admin, _ = _users(redis_app)
+    client = redis_app.test_client()
+    for _ in range(3):
+        client.get("/hello")
+    client.get("/")
+    client.get("/")
+    login(client, admin["email"])
+    data = client.get("/admin/performance", headers={"Accept": "application/json"}).get_json()
+    hello = next(e for e in data["endpoints"] if e["endpoint"] == "site.hello")
+    assert hello["count"] == 3 and hello["p50_ms"] is not None and hello["p99_ms"] >= hello["p50_ms"]
+    assert data["cache_hits"] >= 1 and 0 < data["cache_hit_ratio"] <= 1
+    assert data["queue_depth"] == 0
+    html = client.get("/admin/performance").get_data(as_text=True)
+    assert "site.hello" in html and "<svg" in html and 'id="hit-ratio"' in html
+
+
+def test_non_admins_are_refused(redis_app):
+    _, plain = _users(redis_app)
+    client = redis_app.test_client()
+    assert client.get("/admin/performance").status_code in (302, 401)
+    login(client, plain["email"])
+    assert client.get("/admin/performance").status_code == 403
+
+
+def test_keys_expire_so_memory_is_bounded(redis_app, cache_prefix):
+    redis_app.test_client().get("/hello")
+    metrics_store._store.flush()
+    client = redis.Redis.from_url(redis_db_url(REDIS_BASE, TEST_CACHE_DB))
+    keys = list(client.scan_iter(match=cache_prefix + "perf:*"))
+    assert keys and all(0 < client.ttl(k) <= metrics_store.KEEP_SECONDS for k in keys)
+
+
+def test_quantiles_from_histogram():
+    b = metrics_store.bucket_of
+    hist = {b(1): 98, b(300): 2}
+    assert metrics_store._quantile(hist, 0.5) == 1 and metrics_store._quantile(hist, 0.99) == 300

@@ -1,0 +1,67 @@
+"""Server-Timing, X-Request-Id, the per-request log line, the profiler and the dev-only toolbar."""
+import json
+import logging
+import re
+
+from .conftest import login
+
+TIMING = re.compile(r'db;dur=[\d.]+;desc="(\d+) queries", cache;dur=[\d.]+;desc="(\d+) hit (\d+) miss", app;dur=[\d.]+')
+
+
+def test_every_response_has_server_timing_and_a_request_id(client):
+    for path in ("/hello", "/", "/no-such-page", "/static/app.css"):
+        r = client.get(path)
+        assert TIMING.fullmatch(r.headers["Server-Timing"]), (path, r.headers.get("Server-Timing"))
+        assert re.fullmatch(r"[0-9a-f]{32}", r.headers["X-Request-Id"])
+
+
+def test_request_id_is_echoed(client):
+    assert client.get("/hello", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"] == "abc-123"
+
+
+def test_identity_loading_queries_are_counted(client, make_user):
+    user = make_user("counted")
+    login(client, user["email"])
+    queries = int(TIMING.fullmatch(client.get("/hello").headers["Server-Timing"]).group(1))
+    assert queries >= 1  # the logged-in user is loaded before the view: measured from the first hook
+
+
+def test_cache_hits_counted_with_redis(redis_app):
+    client = redis_app.test_client()
+    client.get("/")
+    hit = TIMING.fullmatch(client.get("/").headers["Server-Timing"])
+    assert int(hit.group(2)) >= 1 and hit.group(1) == "0"  # served from the page cache: no SQL
+
+
+def test_one_json_log_line_per_request(client, caplog):
+    caplog.set_level(logging.INFO, logger="broadsheet.request")
+    client.get('/hello?x="y"', headers={"X-Request-Id": "rid-1"})
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "broadsheet.request"]
+    assert len(lines) == 1
+    assert lines[0] | {"ms": 0} == {"request_id": "rid-1", "method": "GET", "path": "/hello", "status": 200, "ms": 0,
+                                   "queries": 0, "cache_hits": 0, "cache_misses": 0}
+
+
+def test_profile_param_is_admin_only_outside_development(client, make_user):
+    assert client.get("/hello?profile=1").data == b"World"
+    admin = make_user("boss", roles=("admin",))
+    login(client, admin["email"])
+    r = client.get("/?profile=1")
+    assert r.status_code == 200 and b"pyinstrument" in r.data.lower()
+
+
+def test_profile_cli_prints_hottest_calls(runner):
+    result = runner.invoke(args=["profile", "/", "--repeat", "1"])
+    assert result.exit_code == 0, result.output
+    assert "/ -> 200" in result.output and "index" in result.output
+
+
+def test_debug_toolbar_only_in_development(app, tmp_path):
+    from application import create_app
+    from application.config import DevelopmentConfig
+
+    assert "debugtoolbar" not in app.blueprints  # test config
+    dev = type("Dev", (DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'd.sqlite3'}"})
+    dev_app = create_app(dev)
+    assert "debugtoolbar" in dev_app.blueprints
+    assert dev_app.config["DEBUG_TB_INTERCEPT_REDIRECTS"] is False
