@@ -65,6 +65,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(likes.bp)
     app.register_blueprint(stream.bp, url_prefix="/stream")
     app.register_blueprint(api_bp, url_prefix="/api")
+    from .api import realworld  # the RealWorld (Conduit) API, also under /api, with CORS
+
+    realworld.init_app(app)
     errors.register(app)
     app.jinja_env.globals["most_liked_this_week"] = data_access.most_liked_this_week
 
