@@ -227,3 +227,14 @@ def test_original_endpoints_still_served(rw, jake, app):
     r = rw.call("GET", f"/article_likes/{article_id}")
     assert r.get_json() == {"article_id": article_id, "like_count": 0}
     assert rw.call("GET", "/tasks/some-id").get_json()["state"] == "PENDING"
+
+
+def test_hostile_ids_and_strings_are_4xx_not_500(rw, jake):
+    slug = rw.create_article(jake)["slug"]
+    assert rw.call("DELETE", f"/articles/{slug}/comments/99999999999999999999", jake).status_code == 404
+    assert rw.call("DELETE", f"/articles/{slug}/comments/-1", jake).status_code == 404
+    assert rw.call("GET", "/profiles/a%00b").status_code == 404
+    assert rw.call("GET", "/articles?tag=a%00").status_code == 422
+    r = rw.call("POST", "/articles", jake, json={"article": {"title": "a\x00", "description": "d", "body": "b"}})
+    assert r.status_code == 422 and errors(r) == ["title: must not contain NUL characters"]
+    assert rw.call("GET", "/articles?offset=99999999999999999999").status_code == 422

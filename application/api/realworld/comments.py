@@ -35,7 +35,7 @@ def create_comment(slug: str):
     return jsonify({"comment": _comment(comment, set())})
 
 
-@bp.delete("/articles/<slug>/comments/<int(signed=True):comment_id>")
+@bp.delete("/articles/<slug>/comments/<int(max=9223372036854775807):comment_id>")
 @doc("Delete a comment for an article", tag="Comments", auth="required",
      responses={204: None, 401: None, 403: schemas.GenericError, 404: schemas.GenericError})
 def delete_comment(slug: str, comment_id: int):

@@ -8,16 +8,26 @@ from flask import current_app, jsonify
 
 from . import bp, schemas
 
-_PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+_PARAM = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 _TYPES = {"int": "integer", "float": "number"}
 DESCRIPTIONS = {200: "OK", 201: "Created", 204: "No content", 401: "Unauthorized", 403: "Forbidden",
                 404: "Not found", 422: "Validation error"}
 
 
+def _param_schema(converter: str, args: str) -> dict:
+    schema = {"type": _TYPES.get(converter, "string")}
+    if converter == "int":  # Werkzeug's int converter: unsigned, with an optional max=
+        schema["minimum"] = 0
+        bound = re.search(r"max=(\d+)", args)
+        if bound:
+            schema["maximum"] = int(bound.group(1))
+    return schema
+
+
 def _path_and_params(rule: str) -> tuple[str, list[dict]]:
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": _TYPES.get(conv or "", "string")}}
-              for conv, name in _PARAM.findall(rule)]
-    return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule), params
+    params = [{"name": name, "in": "path", "required": True, "schema": _param_schema(conv, args)}
+              for conv, args, name in _PARAM.findall(rule)]
+    return _PARAM.sub(lambda m: "{" + m.group(3) + "}", rule), params
 
 
 def _operation(meta: dict, params: list[dict]) -> dict:

@@ -8,6 +8,16 @@ MAX_LIMIT = 100
 TEXT = validate.Length(max=100_000)
 
 
+class Text(fields.String):
+    """A string without NUL characters (PostgreSQL cannot store them: a 422, not a 500)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in value:
+            raise ValidationError("must not contain NUL characters")
+        return value
+
+
 class Lenient(Schema):
     class Meta:
         unknown = EXCLUDE  # front ends send extra keys (e.g. a whole user object); ignore them
@@ -42,42 +52,42 @@ class AccountFields(Lenient):
 
 
 class LoginUser(Lenient):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    email = Text(required=True, validate=validate.Length(min=1, max=255))
+    password = Text(required=True, validate=validate.Length(min=1, max=1000))
 
 
 class NewUser(AccountFields):
-    username = fields.String(required=True)
-    email = fields.String(required=True)
-    password = fields.String(required=True)
+    username = Text(required=True)
+    email = Text(required=True)
+    password = Text(required=True)
 
 
 class UpdateUser(AccountFields):
-    email = fields.String()
-    username = fields.String()
-    password = fields.String()
-    bio = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    image = fields.String(allow_none=True, validate=validate.Length(max=500))
+    email = Text()
+    username = Text()
+    password = Text()
+    bio = Text(allow_none=True, validate=validate.Length(max=5000))
+    image = Text(allow_none=True, validate=validate.Length(max=500))
 
 
 class NewArticle(Lenient):
-    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), _not_blank])
-    description = fields.String(required=True, validate=[validate.Length(min=1, max=500), _not_blank])
-    body = fields.String(required=True, validate=[TEXT, _not_blank])
-    tagList = fields.List(fields.String(validate=[validate.Length(min=1, max=64), _not_blank]),
+    title = Text(required=True, validate=[validate.Length(min=1, max=200), _not_blank])
+    description = Text(required=True, validate=[validate.Length(min=1, max=500), _not_blank])
+    body = Text(required=True, validate=[TEXT, _not_blank])
+    tagList = fields.List(Text(validate=[validate.Length(min=1, max=64), _not_blank]),
                           validate=validate.Length(max=20))
 
 
 class UpdateArticle(Lenient):
-    title = fields.String(validate=[validate.Length(min=1, max=200), _not_blank])
-    description = fields.String(validate=[validate.Length(min=1, max=500), _not_blank])
-    body = fields.String(validate=[TEXT, _not_blank])
-    tagList = fields.List(fields.String(validate=[validate.Length(min=1, max=64), _not_blank]),
+    title = Text(validate=[validate.Length(min=1, max=200), _not_blank])
+    description = Text(validate=[validate.Length(min=1, max=500), _not_blank])
+    body = Text(validate=[TEXT, _not_blank])
+    tagList = fields.List(Text(validate=[validate.Length(min=1, max=64), _not_blank]),
                           validate=validate.Length(max=20), metadata={"description": "extension: replaces the tags"})
 
 
 class NewComment(Lenient):
-    body = fields.String(required=True, validate=[validate.Length(min=1, max=20_000), _not_blank])
+    body = Text(required=True, validate=[validate.Length(min=1, max=20_000), _not_blank])
 
 
 def envelope(name: str, inner: type[Schema]) -> type[Schema]:
@@ -99,9 +109,9 @@ class Pagination(Schema):
 
 
 class ArticleFilters(Pagination):
-    tag = fields.String(validate=validate.Length(max=64))
-    author = fields.String(validate=validate.Length(max=255))
-    favorited = fields.String(validate=validate.Length(max=255))
+    tag = Text(validate=validate.Length(max=64))
+    author = Text(validate=validate.Length(max=255))
+    favorited = Text(validate=validate.Length(max=255))
 
 
 # -- responses (documentation only: handlers build these dicts directly, for speed) --
