@@ -5,7 +5,7 @@ from application.data import data_access
 from application.jobs.tasks import calculate_aggregate_likes
 
 from . import bp, schemas
-from .common import ApiError, body, current_api_user, current_user_id, doc, query
+from .common import ApiError, body, current_api_user, current_user_id, operation, query
 from .present import article_list, single_article
 
 ARTICLE_ERRORS = {401: None, 403: schemas.GenericError, 404: schemas.GenericError, 422: schemas.GenericError}
@@ -34,7 +34,7 @@ def _editable(slug: str) -> dict:
 
 
 @bp.get("/articles")
-@doc("Get recent articles globally", tag="Articles", auth="optional", query_schema=schemas.ArticleFilters,
+@operation("Get recent articles globally", tag="Articles", auth="optional", query_schema=schemas.ArticleFilters,
      responses={200: schemas.MultipleArticlesResponse, 401: None, 422: schemas.GenericError})
 def list_articles():
     args = query(schemas.ArticleFilters)
@@ -47,7 +47,7 @@ def list_articles():
 
 
 @bp.get("/articles/feed")
-@doc("Get recent articles from users you follow", tag="Articles", auth="required", query_schema=schemas.Pagination,
+@operation("Get recent articles from users you follow", tag="Articles", auth="required", query_schema=schemas.Pagination,
      responses={200: schemas.MultipleArticlesResponse, 401: None, 422: schemas.GenericError})
 def feed():
     args = query(schemas.Pagination)
@@ -56,7 +56,7 @@ def feed():
 
 
 @bp.post("/articles")
-@doc("Create an article", tag="Articles", auth="required", body_schema=schemas.NewArticleRequest,
+@operation("Create an article", tag="Articles", auth="required", body_schema=schemas.NewArticleRequest,
      responses={201: schemas.SingleArticleResponse, 401: None, 422: schemas.GenericError})
 def create_article():
     data = body(schemas.NewArticleRequest)
@@ -68,14 +68,14 @@ def create_article():
 
 
 @bp.get("/articles/<slug>")
-@doc("Get an article", tag="Articles", auth="optional",
+@operation("Get an article", tag="Articles", auth="optional",
      responses={200: schemas.SingleArticleResponse, 401: None, 404: schemas.GenericError})
 def get_article(slug: str):
     return jsonify(single_article(_visible(slug), current_user_id()))
 
 
 @bp.put("/articles/<slug>")
-@doc("Update an article", tag="Articles", auth="required", body_schema=schemas.UpdateArticleRequest,
+@operation("Update an article", tag="Articles", auth="required", body_schema=schemas.UpdateArticleRequest,
      responses={200: schemas.SingleArticleResponse, **ARTICLE_ERRORS})
 def update_article(slug: str):
     card = _editable(slug)
@@ -89,7 +89,7 @@ def update_article(slug: str):
 
 
 @bp.delete("/articles/<slug>")
-@doc("Delete an article", tag="Articles", auth="required", responses={204: None, **ARTICLE_ERRORS})
+@operation("Delete an article", tag="Articles", auth="required", responses={204: None, **ARTICLE_ERRORS})
 def delete_article(slug: str):
     data_access.delete_api_article(_editable(slug)["id"])
     return "", 204
@@ -106,14 +106,14 @@ def _favorite(slug: str, like: bool):
 
 
 @bp.post("/articles/<slug>/favorite")
-@doc("Favorite an article", tag="Favorites", auth="required",
+@operation("Favorite an article", tag="Favorites", auth="required",
      responses={200: schemas.SingleArticleResponse, 401: None, 404: schemas.GenericError})
 def favorite(slug: str):
     return _favorite(slug, True)
 
 
 @bp.delete("/articles/<slug>/favorite")
-@doc("Unfavorite an article", tag="Favorites", auth="required",
+@operation("Unfavorite an article", tag="Favorites", auth="required",
      responses={200: schemas.SingleArticleResponse, 401: None, 404: schemas.GenericError})
 def unfavorite(slug: str):
     return _favorite(slug, False)

@@ -5,7 +5,7 @@ from application.data import data_access
 
 from . import bp, schemas
 from .articles import _visible
-from .common import ApiError, body, current_api_user, current_user_id, doc
+from .common import ApiError, body, current_api_user, current_user_id, operation
 from .present import profile
 
 
@@ -16,7 +16,7 @@ def _comment(comment: dict, followed: set[int]) -> dict:
 
 
 @bp.get("/articles/<slug>/comments")
-@doc("Get comments for an article", tag="Comments", auth="optional",
+@operation("Get comments for an article", tag="Comments", auth="optional",
      responses={200: schemas.MultipleCommentsResponse, 401: None, 404: schemas.GenericError})
 def list_comments(slug: str):
     comments = data_access.list_comments(_visible(slug)["id"])
@@ -25,7 +25,7 @@ def list_comments(slug: str):
 
 
 @bp.post("/articles/<slug>/comments")
-@doc("Create a comment for an article", tag="Comments", auth="required", body_schema=schemas.NewCommentRequest,
+@operation("Create a comment for an article", tag="Comments", auth="required", body_schema=schemas.NewCommentRequest,
      responses={200: schemas.SingleCommentResponse, 401: None, 404: schemas.GenericError,
                 422: schemas.GenericError})
 def create_comment(slug: str):
@@ -36,7 +36,7 @@ def create_comment(slug: str):
 
 
 @bp.delete("/articles/<slug>/comments/<int(max=9223372036854775807):comment_id>")
-@doc("Delete a comment for an article", tag="Comments", auth="required",
+@operation("Delete a comment for an article", tag="Comments", auth="required",
      responses={204: None, 401: None, 403: schemas.GenericError, 404: schemas.GenericError})
 def delete_comment(slug: str, comment_id: int):
     card = _visible(slug)
@@ -50,6 +50,6 @@ def delete_comment(slug: str, comment_id: int):
 
 
 @bp.get("/tags")
-@doc("Get tags", tag="Tags", responses={200: schemas.TagsResponse})
+@operation("Get tags", tag="Tags", responses={200: schemas.TagsResponse})
 def tags():
     return jsonify({"tags": data_access.list_tag_names()})

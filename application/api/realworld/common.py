@@ -96,7 +96,7 @@ def current_user_id() -> int | None:
     return user.id if user is not None else None
 
 
-def doc(summary: str, *, tag: str, auth: str = "none", body_schema=None, query_schema=None,
+def operation(summary: str, *, tag: str, auth: str = "none", body_schema=None, query_schema=None,
         responses: dict | None = None):
     """Authenticate as declared and record what the OpenAPI document says of this operation.
 

@@ -1,5 +1,5 @@
 """GET /api/openapi.json: the OpenAPI document generated from the routes actually registered
-(Flask's URL map), their @doc metadata and the marshmallow schemas."""
+(Flask's URL map), their @operation metadata and the marshmallow schemas."""
 import re
 
 from apispec import APISpec

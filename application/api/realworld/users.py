@@ -4,7 +4,7 @@ from flask import jsonify
 from application.data import data_access
 
 from . import bp, schemas
-from .common import ApiError, body, current_api_user, current_user_id, doc
+from .common import ApiError, body, current_api_user, current_user_id, operation
 from .present import profile
 
 
@@ -18,7 +18,7 @@ def _conflict(exc: data_access.AccountConflict) -> ApiError:
 
 
 @bp.post("/users/login")
-@doc("Existing user login", tag="User and Authentication", body_schema=schemas.LoginRequest,
+@operation("Existing user login", tag="User and Authentication", body_schema=schemas.LoginRequest,
      responses={200: schemas.UserResponse, 401: None, 422: schemas.GenericError})
 def login():
     data = body(schemas.LoginRequest)
@@ -29,7 +29,7 @@ def login():
 
 
 @bp.post("/users")
-@doc("Register a new user", tag="User and Authentication", body_schema=schemas.NewUserRequest,
+@operation("Register a new user", tag="User and Authentication", body_schema=schemas.NewUserRequest,
      responses={201: schemas.UserResponse, 422: schemas.GenericError})
 def register():
     data = body(schemas.NewUserRequest)
@@ -41,14 +41,14 @@ def register():
 
 
 @bp.get("/user")
-@doc("Get current user", tag="User and Authentication", auth="required",
+@operation("Get current user", tag="User and Authentication", auth="required",
      responses={200: schemas.UserResponse, 401: None})
 def get_user():
     return jsonify(_user(data_access.get_account(current_user_id())))
 
 
 @bp.put("/user")
-@doc("Update current user", tag="User and Authentication", auth="required", body_schema=schemas.UpdateUserRequest,
+@operation("Update current user", tag="User and Authentication", auth="required", body_schema=schemas.UpdateUserRequest,
      responses={200: schemas.UserResponse, 401: None, 422: schemas.GenericError})
 def update_user():
     data = body(schemas.UpdateUserRequest)
@@ -69,7 +69,7 @@ def _author_or_404(username: str) -> dict:
 
 
 @bp.get("/profiles/<username>")
-@doc("Get a profile", tag="Profile", auth="optional",
+@operation("Get a profile", tag="Profile", auth="optional",
      responses={200: schemas.ProfileResponse, 401: None, 404: schemas.GenericError})
 def get_profile(username: str):
     author = _author_or_404(username)
@@ -77,7 +77,7 @@ def get_profile(username: str):
 
 
 @bp.post("/profiles/<username>/follow")
-@doc("Follow a user", tag="Profile", auth="required",
+@operation("Follow a user", tag="Profile", auth="required",
      responses={200: schemas.ProfileResponse, 401: None, 404: schemas.GenericError, 422: schemas.GenericError})
 def follow(username: str):
     author = _author_or_404(username)
@@ -88,7 +88,7 @@ def follow(username: str):
 
 
 @bp.delete("/profiles/<username>/follow")
-@doc("Unfollow a user", tag="Profile", auth="required",
+@operation("Unfollow a user", tag="Profile", auth="required",
      responses={200: schemas.ProfileResponse, 401: None, 404: schemas.GenericError})
 def unfollow(username: str):
     author = _author_or_404(username)
