@@ -31,3 +31,37 @@ SCENARIOS = [
      "headers": {"Authorization": "Token {token}"},
      "notes": "authenticated feed (per user, never cached): token check + 6 queries"},
 ]
+
+
+def _follow_authors(ctx, token: str, count: int = 10) -> None:
+    """Give the feed's user some follows through the API itself (seeds without --follows have none)."""
+    import urllib.error
+    import urllib.request
+
+    for i in range(count):  # seed.py makes the first tenth of the users (user0, user1, ...) the authors
+        req = urllib.request.Request(f"{ctx.url('product')}/api/profiles/user{i}/follow", method="POST",
+                                     headers={"Authorization": f"Token {token}"})
+        try:
+            urllib.request.urlopen(req, timeout=10).close()
+        except urllib.error.HTTPError:
+            pass  # fewer seeded authors than asked: the feed is just shorter
+
+
+def scenarios(ctx) -> list:
+    """The hook ./bench/run.sh calls (see bench/scenarios.py): SCENARIOS as its Scenario objects."""
+    from bench.scenarios import Scenario
+
+    token = ctx.tokens[0]
+    _follow_authors(ctx, token)
+    slug = ctx.slugs[0]
+    found = []
+    for sc in SCENARIOS:
+        headers = {k: v.format(token=token) for k, v in sc["headers"].items()}
+        path = sc["path"].format(slug=slug)
+        found.append(Scenario(sc["name"], "product", [path], headers=headers, note=sc["notes"]))
+        if sc["name"] == "api_list":
+            found.append(Scenario("api_list nocache", "nocache", [path], note="NullCache: the x30 bar"))
+        if sc["name"] == "api_feed":
+            found.append(Scenario("api_feed nocache", "nocache", [path], headers=headers,
+                                  note="NullCache: the x50 bar (the feed is per user: never cached anyway)"))
+    return found
