@@ -5,7 +5,9 @@ following, the feed, lists filtered by someone's favorites) is computed per
 request and never cached, so one user's view can never reach another.
 Every list costs the same fixed number of queries whatever its limit.
 """
-from sqlalchemy import delete, exists, func, select
+import functools
+
+from sqlalchemy import bindparam, delete, exists, func, select
 
 from application.extensions import cache, db
 
@@ -24,35 +26,42 @@ def _profile(user_id, username, bio, image) -> dict:
     return {"id": user_id, "username": username, "bio": bio, "image": image}
 
 
-def _sources(tag=None, author=None, favorited=None, feed_of=None) -> list:
-    """One SELECT of article ids per filter given (the articles must match them all)."""
-    sources = []
-    if tag is not None:
-        sources.append(select(article_tags.c.article_id.label("article_id"))
-                       .join(Tag, Tag.id == article_tags.c.tag_id).where(Tag.name == tag))
-    if author is not None:
-        sources.append(select(article_authors.c.article_id.label("article_id"))
-                       .join(User, User.id == article_authors.c.user_id).where(User.username == author))
-    if favorited is not None:
-        sources.append(select(Like.article_id.label("article_id"))
-                       .join(User, User.id == Like.user_id).where(User.username == favorited))
-    if feed_of is not None:
-        sources.append(select(article_authors.c.article_id.label("article_id"))
-                       .join(follows, follows.c.followed_id == article_authors.c.user_id)
-                       .where(follows.c.follower_id == feed_of))
-    return sources
+# Each filter is a SELECT of article ids with one bind parameter; an article must match them all.
+_SOURCES = {
+    "tag": lambda: select(article_tags.c.article_id).join(Tag, Tag.id == article_tags.c.tag_id)
+    .where(Tag.name == bindparam("tag")),
+    "author": lambda: select(article_authors.c.article_id).join(User, User.id == article_authors.c.user_id)
+    .where(User.username == bindparam("author")),
+    "favorited": lambda: select(Like.article_id).join(User, User.id == Like.user_id)
+    .where(User.username == bindparam("favorited")),
+    "feed_of": lambda: select(article_authors.c.article_id)
+    .join(follows, follows.c.followed_id == article_authors.c.user_id)
+    .where(follows.c.follower_id == bindparam("feed_of")),
+}
+IDS = bindparam("ids", expanding=True)
 
 
-def _count(sources: list) -> int:
-    """How many published articles match, driven from the (small) filter side when there is one."""
-    if not sources:
-        return db.session.scalar(select(func.count()).select_from(Article).where(PUBLISHED))
-    # coalesce() keeps the planner off the status index (which would visit every published
-    # article): each matching id is then checked by primary key. 2.7 ms -> 0.3 ms on a feed.
-    return db.session.scalar(
-        select(func.count()).select_from(Article)
-        .where(func.coalesce(Article.status, "") == "published", *[Article.id.in_(s) for s in sources])
-    )
+@functools.cache
+def _statements(kinds: tuple[str, ...]):
+    """(page, count) statements for this filter combination, built once per process (hot path)."""
+    sources = [Article.id.in_(_SOURCES[k]()) for k in kinds]
+    page = (select(*CARD_COLUMNS).where(PUBLISHED, *sources).order_by(*NEWEST_FIRST)
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+    # With a filter, coalesce() keeps the planner off the status index (which would visit every
+    # published article): each matching id is checked by primary key instead (feed count 2.7 -> 1.8 ms).
+    status = func.coalesce(Article.status, "") == "published" if kinds else PUBLISHED
+    count = select(func.count()).select_from(Article).where(status, *sources)
+    return page, count
+
+
+@functools.cache
+def _card_statements():
+    authors = (select(article_authors.c.article_id, User.id, User.username, User.bio, User.image)
+               .join(User, User.id == article_authors.c.user_id)
+               .where(article_authors.c.article_id.in_(IDS)).order_by(article_authors.c.article_id, User.id))
+    tags = (select(article_tags.c.article_id, Tag.name).join(Tag, Tag.id == article_tags.c.tag_id)
+            .where(article_tags.c.article_id.in_(IDS)))
+    return authors, tags
 
 
 def _cards(rows) -> list[dict]:
@@ -60,19 +69,12 @@ def _cards(rows) -> list[dict]:
     ids = [r.id for r in rows]
     if not ids:
         return []
+    authors_stmt, tags_stmt = _card_statements()
     authors: dict[int, dict] = {}
-    for r in db.session.execute(
-        select(article_authors.c.article_id, User.id, User.username, User.bio, User.image)
-        .join(User, User.id == article_authors.c.user_id)
-        .where(article_authors.c.article_id.in_(ids))
-        .order_by(article_authors.c.article_id, User.id)
-    ):
+    for r in db.session.execute(authors_stmt, {"ids": ids}):
         authors.setdefault(r.article_id, _profile(r.id, r.username, r.bio, r.image))
     tags: dict[int, list[str]] = {}
-    for article_id, name in db.session.execute(
-        select(article_tags.c.article_id, Tag.name).join(Tag, Tag.id == article_tags.c.tag_id)
-        .where(article_tags.c.article_id.in_(ids))
-    ):
+    for article_id, name in db.session.execute(tags_stmt, {"ids": ids}):
         tags.setdefault(article_id, []).append(name)
     return [{
         "id": r.id, "slug": r.slug, "title": r.title, "description": r.description,
@@ -81,15 +83,15 @@ def _cards(rows) -> list[dict]:
     } for r in rows]
 
 
-def _page(sources: list, limit: int, offset: int) -> dict:
-    rows = db.session.execute(
-        select(*CARD_COLUMNS).where(PUBLISHED, *[Article.id.in_(s) for s in sources])
-        .order_by(*NEWEST_FIRST).limit(limit).offset(offset)
-    ).all()
+def _page(filters: dict, limit: int, offset: int) -> dict:
+    """One page of published articles matching every non-None filter, and the total."""
+    params = {k: v for k, v in filters.items() if v is not None}
+    page_stmt, count_stmt = _statements(tuple(sorted(params)))
+    rows = db.session.execute(page_stmt, {**params, "limit": limit, "offset": offset}).all()
     if offset == 0 and len(rows) < limit:
         total = len(rows)  # the whole result fits on this page: no count query needed
     else:
-        total = _count(sources)
+        total = db.session.scalar(count_stmt, params)
     return {"articles": _cards(rows), "articlesCount": total}
 
 
@@ -97,18 +99,18 @@ def _page(sources: list, limit: int, offset: int) -> dict:
 @single_flight
 def list_api_articles(tag: str | None, author: str | None, limit: int, offset: int) -> dict:
     """Published articles (newest first) as shared cards + total. Key: memoize(tag, author, limit, offset)."""
-    return _page(_sources(tag=tag, author=author), limit, offset)
+    return _page({"tag": tag, "author": author}, limit, offset)
 
 
 def list_api_articles_favorited(favorited: str, tag: str | None, author: str | None, limit: int,
                                 offset: int) -> dict:
     """Articles a user favorited (uncached: like rows change without an article write)."""
-    return _page(_sources(tag=tag, author=author, favorited=favorited), limit, offset)
+    return _page({"tag": tag, "author": author, "favorited": favorited}, limit, offset)
 
 
 def list_feed(user_id: int, limit: int, offset: int) -> dict:
     """Published articles by authors this user follows, newest first (per user: uncached)."""
-    return _page(_sources(feed_of=user_id), limit, offset)
+    return _page({"feed_of": user_id}, limit, offset)
 
 
 def get_api_article(slug: str) -> dict | None:
@@ -137,12 +139,17 @@ def list_tag_names() -> list[str]:
 
 
 # -- per-user overlay (never cached) -------------------------------------------
+_FAVORITED_AMONG = select(Like.article_id).where(Like.user_id == bindparam("user_id"), Like.article_id.in_(IDS))
+_FOLLOWED_AMONG = select(follows.c.followed_id).where(follows.c.follower_id == bindparam("user_id"),
+                                                      follows.c.followed_id.in_(IDS))
+
+
 def favorited_among(user_id: int | None, article_ids) -> set[int]:
     """Which of these articles the user has liked: one query (empty for anonymous)."""
     ids = list(article_ids)
     if user_id is None or not ids:
         return set()
-    return set(db.session.scalars(select(Like.article_id).where(Like.user_id == user_id, Like.article_id.in_(ids))))
+    return set(db.session.scalars(_FAVORITED_AMONG, {"user_id": user_id, "ids": ids}))
 
 
 def followed_among(user_id: int | None, author_ids) -> set[int]:
@@ -150,8 +157,7 @@ def followed_among(user_id: int | None, author_ids) -> set[int]:
     ids = list(author_ids)
     if user_id is None or not ids:
         return set()
-    return set(db.session.scalars(
-        select(follows.c.followed_id).where(follows.c.follower_id == user_id, follows.c.followed_id.in_(ids))))
+    return set(db.session.scalars(_FOLLOWED_AMONG, {"user_id": user_id, "ids": ids}))
 
 
 def delete_api_article(article_id: int) -> bool:
