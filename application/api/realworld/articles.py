@@ -18,7 +18,7 @@ def _may_edit(card: dict) -> bool:
     return user.id in card["author_ids"] or user.has_role("editor") or user.has_role("admin")
 
 
-def _visible(slug: str) -> dict:
+def visible_article(slug: str) -> dict:
     """The article card, or 404; drafts and scheduled articles only for those who may edit them."""
     card = data_access.get_api_article(slug)
     if card is None or (card["status"] != "published" and not _may_edit(card)):
@@ -27,7 +27,7 @@ def _visible(slug: str) -> dict:
 
 
 def _editable(slug: str) -> dict:
-    card = _visible(slug)
+    card = visible_article(slug)
     if not _may_edit(card):
         raise ApiError(403, "slug: only the article's author may change it")
     return card
@@ -71,7 +71,7 @@ def create_article():
 @operation("Get an article", tag="Articles", auth="optional",
      responses={200: schemas.SingleArticleResponse, 401: None, 404: schemas.GenericError})
 def get_article(slug: str):
-    return jsonify(single_article(_visible(slug), current_user_id()))
+    return jsonify(single_article(visible_article(slug), current_user_id()))
 
 
 @bp.put("/articles/<slug>")
@@ -96,7 +96,7 @@ def delete_article(slug: str):
 
 
 def _favorite(slug: str, like: bool):
-    card = _visible(slug)
+    card = visible_article(slug)
     change = data_access.like_article if like else data_access.unlike_article
     result = change(current_user_id(), card["id"])
     # The stored count is recomputed by the same Celery task the pages use (and it pushes the SSE event);

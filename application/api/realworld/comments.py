@@ -4,7 +4,7 @@ from flask import jsonify
 from application.data import data_access
 
 from . import bp, schemas
-from .articles import _visible
+from .articles import visible_article
 from .common import ApiError, body, current_api_user, current_user_id, operation
 from .present import profile
 
@@ -19,7 +19,7 @@ def _comment(comment: dict, followed: set[int]) -> dict:
 @operation("Get comments for an article", tag="Comments", auth="optional",
      responses={200: schemas.MultipleCommentsResponse, 401: None, 404: schemas.GenericError})
 def list_comments(slug: str):
-    comments = data_access.list_comments(_visible(slug)["id"])
+    comments = data_access.list_comments(visible_article(slug)["id"])
     followed = data_access.followed_among(current_user_id(), {c["author"]["id"] for c in comments})
     return jsonify({"comments": [_comment(c, followed) for c in comments]})
 
@@ -29,7 +29,7 @@ def list_comments(slug: str):
      responses={200: schemas.SingleCommentResponse, 401: None, 404: schemas.GenericError,
                 422: schemas.GenericError})
 def create_comment(slug: str):
-    card = _visible(slug)
+    card = visible_article(slug)
     data = body(schemas.NewCommentRequest)
     comment = data_access.create_comment(card["id"], current_user_id(), data["body"])
     return jsonify({"comment": _comment(comment, set())})
@@ -39,7 +39,7 @@ def create_comment(slug: str):
 @operation("Delete a comment for an article", tag="Comments", auth="required",
      responses={204: None, 401: None, 403: schemas.GenericError, 404: schemas.GenericError})
 def delete_comment(slug: str, comment_id: int):
-    card = _visible(slug)
+    card = visible_article(slug)
     comment = data_access.get_comment(comment_id)
     if comment is None or comment["article_id"] != card["id"]:
         raise ApiError(404, f"id: no comment {comment_id} on this article")

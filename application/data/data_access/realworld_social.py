@@ -4,8 +4,6 @@ Accounts are Flask-Security's users (one store, one password hash). A token is
 Flask-Security's auth token; it names fs_token_uniquifier, which a password
 change rotates, so old tokens stop working.
 """
-import uuid
-
 from flask_security import hash_password, verify_password
 from sqlalchemy import delete, func, insert, select
 
@@ -75,18 +73,14 @@ def update_account(user_id: int, *, email=None, username=None, password=None, bi
             setattr(user, field, value)
     if password is not None:
         user.password = hash_password(password)
-        rotate_credentials(user)
+        # New session and token identities: earlier sessions and auth tokens stop working.
+        security.datastore.set_uniquifier(user)
+        security.datastore.set_token_uniquifier(user)
     db.session.commit()
     keys.invalidate_author(user.id, old_username)
     if user.username != old_username:
         cache.delete_memoized(users.get_author, user.username)
     return account_dict(user)
-
-
-def rotate_credentials(user: User) -> None:
-    """New fs_uniquifier and fs_token_uniquifier: old sessions and auth tokens stop working (caller commits)."""
-    user.fs_uniquifier = uuid.uuid4().hex
-    user.fs_token_uniquifier = uuid.uuid4().hex
 
 
 # -- follows -----------------------------------------------------------------
