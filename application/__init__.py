@@ -71,6 +71,10 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(admin_digest.bp)
+
+    from .api import realworld  # the RealWorld (Conduit) API, also under /api, with CORS
+
+    realworld.init_app(app)
     errors.register(app)
     app.jinja_env.globals["most_liked_this_week"] = data_access.most_liked_this_week
 

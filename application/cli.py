@@ -22,16 +22,19 @@ def register(app: Flask) -> None:
     @click.option("--users", default=20, show_default=True, type=click.IntRange(1))
     @click.option("--likes", default=500, show_default=True, type=click.IntRange(0))
     @click.option("--seed", "seed_value", default=1, show_default=True, type=int)
-    def seed_command(articles, users, likes, seed_value):
+    @click.option("--follows", default=0, show_default=True, type=click.IntRange(0),
+                  help="user-follows-author pairs (the RealWorld feed)")
+    def seed_command(articles, users, likes, seed_value, follows):
         """Insert deterministic demo data into an empty database."""
         db.create_all()
         data_access.ensure_roles()
-        with click.progressbar(length=articles + users + likes, label="Seeding") as bar:
+        with click.progressbar(length=articles + users + likes + follows, label="Seeding") as bar:
             try:
-                counts = seed(articles, users, likes, seed_value, progress=bar.update)
+                counts = seed(articles, users, likes, seed_value, progress=bar.update, follows_count=follows)
             except SeedError as exc:
                 raise click.ClickException(str(exc)) from exc
-        click.echo(f"Seeded {counts['users']} users, {counts['articles']} articles, {counts['likes']} likes.")
+        extra = f", {counts['follows']} follows" if follows else ""
+        click.echo(f"Seeded {counts['users']} users, {counts['articles']} articles, {counts['likes']} likes{extra}.")
 
     @app.cli.command("demo-author")
     def demo_author():

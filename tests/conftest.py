@@ -128,3 +128,47 @@ def login(client, email, password=factories.PASSWORD):
 
 def logout(client):
     return client.post("/logout")
+
+
+# -- RealWorld API helpers (tests/test_realworld_*.py) ---------------------------
+class RealWorldClient:
+    """A test client that speaks the RealWorld API: register users, send `Authorization: Token`."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def register(self, username, password="a-long-password-1"):
+        r = self.client.post("/api/users", json={"user": {
+            "username": username, "email": f"{username}@example.com", "password": password}})
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["user"]
+
+    @staticmethod
+    def auth(user_or_token):
+        token = user_or_token if isinstance(user_or_token, str) else user_or_token["token"]
+        return {"Authorization": f"Token {token}"}
+
+    def call(self, method, path, user=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if user is not None:
+            headers.update(self.auth(user))
+        return self.client.open("/api" + path, method=method, headers=headers, **kwargs)
+
+    def create_article(self, user, title="How to train a dragon", tags=("dragons",), **fields):
+        article = {"title": title, "description": "Ever wonder how?", "body": "You have to believe.",
+                   "tagList": list(tags), **fields}
+        r = self.call("POST", "/articles", user, json={"article": article})
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["article"]
+
+
+def query_count(response) -> int:
+    """The number of DB queries a response reports in Server-Timing."""
+    import re
+
+    return int(re.search(r'db;dur=[\d.]+;desc="(\d+) queries"', response.headers["Server-Timing"]).group(1))
+
+
+@pytest.fixture
+def rw(client):
+    return RealWorldClient(client)

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select, text
 
 from application.extensions import db
 
-from .models import Article, Like, Role, Tag, User, article_authors, article_tags
+from .models import Article, Like, Role, Tag, User, article_authors, article_tags, follows
 
 BASE_TIME = datetime(2026, 1, 1, 12, 0, 0)
 SEED_PASSWORD = "password123"
@@ -49,12 +49,16 @@ def _sync_sequences() -> None:
         ))
 
 
-def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=lambda n: None) -> dict:
-    """Insert demo users, articles and likes; the same seed gives the same data."""
+def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=lambda n: None,
+         follows_count: int = 0) -> dict:
+    """Insert demo users, articles, likes (and follows); the same seed gives the same data."""
     if db.session.scalar(select(func.count()).select_from(Article)):
         raise SeedError("the database already has articles; seed an empty database")
     if likes > articles * users:
         raise SeedError("more likes than (user, article) pairs")
+    n_authors = max(1, users // 10)
+    if follows_count > users * n_authors - n_authors:
+        raise SeedError("more follows than (user, other author) pairs")
     rng = random.Random(seed_value)
     password = hash_password(SEED_PASSWORD)
     uid0 = (db.session.scalar(select(func.max(User.id))) or 0) + 1
@@ -101,8 +105,25 @@ def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=la
                  for u, a in sorted(pairs)]
     _bulk(Like, like_rows, progress)
     _sync_sequences()
+    if follows_count:
+        _seed_follows(uid0, users, author_ids, follows_count, seed_value, progress)
     db.session.execute(text(
         'UPDATE article SET like_count = (SELECT count(*) FROM "like" WHERE "like".article_id = article.id)'
     ))
     db.session.commit()
-    return {"users": users, "articles": articles, "likes": likes}
+    counts = {"users": users, "articles": articles, "likes": likes}
+    if follows_count:
+        counts["follows"] = follows_count
+    return counts
+
+
+def _seed_follows(uid0: int, users: int, author_ids: list[int], count: int, seed_value: int, progress) -> None:
+    # Followed users are authors, so every feed has articles; a separate RNG keeps the
+    # users/articles/likes identical to a seed without follows.
+    rng = random.Random(f"follows-{seed_value}")
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < count:
+        follower, followed = uid0 + rng.randrange(users), rng.choice(author_ids)
+        if follower != followed:
+            pairs.add((follower, followed))
+    _bulk(follows, [{"follower_id": a, "followed_id": b} for a, b in sorted(pairs)], progress)

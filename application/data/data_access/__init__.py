@@ -23,3 +23,11 @@ from .webhooks import (  # noqa: F401
     find_article_ref, find_user_id_by_email, finish_webhook_delivery, get_webhook_delivery,
     purge_webhook_deliveries, store_webhook_delivery,
 )
+from .realworld import (  # noqa: F401
+    delete_api_article, favorited_among, followed_among, get_api_article, list_api_articles,
+    list_api_articles_favorited, list_feed, list_tag_names,
+)
+from .realworld_social import (  # noqa: F401
+    AccountConflict, authenticate, create_comment, delete_comment, follow_user, get_account, get_comment,
+    is_following, list_comments, register_account, rotate_token_identity, unfollow_user, update_account,
+)

@@ -11,6 +11,12 @@ re-cache the old row. Whole pages for anonymous readers use the same builders
 | edit an article                         | the article (old and new slug), its index page, authors' lists |
 | like count recomputed                   | the article, the index page that shows it, authors' lists, most-liked |
 | profile change (name/bio/image)         | that author's list and every article page/index page showing them |
+| any of the above (RealWorld API)        | every API article list and the tag list (versioned: delete_memoized(fn)) |
+| profile change (RealWorld API)          | every article's comment list (comments show author profiles) |
+| comment added/deleted, article deleted  | that article's comment list |
+
+Per-user data (favorited, following, the feed, lists filtered by a user's
+favorites) is never cached: it is computed per request on top of the shared entries.
 """
 from flask import current_app
 from flask_caching import make_template_fragment_key
@@ -67,6 +73,7 @@ def invalidate_article(slugs, author_ids) -> None:
         _delete(article_page_key(slug))
     for user_id in set(author_ids):
         cache.delete_memoized(articles.list_author_articles, user_id)
+    invalidate_api_lists()
 
 
 def invalidate_most_liked() -> None:
@@ -82,6 +89,26 @@ def invalidate_author(user_id: int, username: str | None) -> None:
     cache.delete_memoized(articles.list_author_articles, user_id)
     # Author names appear on every listing and on their article pages.
     invalidate_index_all()
+    invalidate_api_lists()
+    invalidate_comments()
     for slug in articles.slugs_by_author(user_id):
         cache.delete_memoized(articles.get_article, slug)
         _delete(article_page_key(slug))
+
+
+def invalidate_api_lists() -> None:
+    """RealWorld API lists and tags: any article change may move, add or drop entries (versioned)."""
+    from . import realworld
+
+    cache.delete_memoized(realworld.list_api_articles)
+    cache.delete_memoized(realworld.list_tag_names)
+
+
+def invalidate_comments(article_id: int | None = None) -> None:
+    """One article's comment list, or every one (a commenter's profile changed)."""
+    from . import realworld_social
+
+    if article_id is None:
+        cache.delete_memoized(realworld_social.list_comments)
+    else:
+        cache.delete_memoized(realworld_social.list_comments, article_id)

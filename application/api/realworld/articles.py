@@ -1,0 +1,119 @@
+"""Articles: lists (global, feed), one article, create/update/delete, favorites."""
+from flask import jsonify
+
+from application.data import data_access
+from application.jobs.tasks import calculate_aggregate_likes
+
+from . import bp, schemas
+from .common import ApiError, body, current_api_user, current_user_id, operation, query
+from .present import article_list, single_article
+
+ARTICLE_ERRORS = {401: None, 403: schemas.GenericError, 404: schemas.GenericError, 422: schemas.GenericError}
+
+
+def _may_edit(card: dict) -> bool:
+    user = current_api_user()
+    if user is None:
+        return False
+    return user.id in card["author_ids"] or user.has_role("editor") or user.has_role("admin")
+
+
+def visible_article(slug: str) -> dict:
+    """The article card, or 404; drafts and scheduled articles only for those who may edit them."""
+    card = data_access.get_api_article(slug)
+    if card is None or (card["status"] != "published" and not _may_edit(card)):
+        raise ApiError(404, f"slug: no article {slug!r}")
+    return card
+
+
+def _editable(slug: str) -> dict:
+    card = visible_article(slug)
+    if not _may_edit(card):
+        raise ApiError(403, "slug: only the article's author may change it")
+    return card
+
+
+@bp.get("/articles")
+@operation("Get recent articles globally", tag="Articles", auth="optional", query_schema=schemas.ArticleFilters,
+     responses={200: schemas.MultipleArticlesResponse, 401: None, 422: schemas.GenericError})
+def list_articles():
+    args = query(schemas.ArticleFilters)
+    tag, author, limit, offset = args.get("tag"), args.get("author"), args["limit"], args["offset"]
+    if args.get("favorited") is not None:
+        page = data_access.list_api_articles_favorited(args["favorited"], tag, author, limit, offset)
+    else:
+        page = data_access.list_api_articles(tag, author, limit, offset)
+    return jsonify(article_list(page, current_user_id()))
+
+
+@bp.get("/articles/feed")
+@operation("Get recent articles from users you follow", tag="Articles", auth="required", query_schema=schemas.Pagination,
+     responses={200: schemas.MultipleArticlesResponse, 401: None, 422: schemas.GenericError})
+def feed():
+    args = query(schemas.Pagination)
+    page = data_access.list_feed(current_user_id(), args["limit"], args["offset"])
+    return jsonify(article_list(page, current_user_id()))
+
+
+@bp.post("/articles")
+@operation("Create an article", tag="Articles", auth="required", body_schema=schemas.NewArticleRequest,
+     responses={201: schemas.SingleArticleResponse, 401: None, 422: schemas.GenericError})
+def create_article():
+    data = body(schemas.NewArticleRequest)
+    created = data_access.create_article([current_user_id()], data["title"].strip(), data["body"],
+                                         description=data["description"], status="published",
+                                         tags=data.get("tagList") or ())
+    card = data_access.get_api_article(created["slug"])
+    return jsonify(single_article(card, current_user_id(), favorited=False)), 201
+
+
+@bp.get("/articles/<slug>")
+@operation("Get an article", tag="Articles", auth="optional",
+     responses={200: schemas.SingleArticleResponse, 401: None, 404: schemas.GenericError})
+def get_article(slug: str):
+    return jsonify(single_article(visible_article(slug), current_user_id()))
+
+
+@bp.put("/articles/<slug>")
+@operation("Update an article", tag="Articles", auth="required", body_schema=schemas.UpdateArticleRequest,
+     responses={200: schemas.SingleArticleResponse, **ARTICLE_ERRORS})
+def update_article(slug: str):
+    card = _editable(slug)
+    data = body(schemas.UpdateArticleRequest)
+    if not data:
+        raise ApiError(422, "article: at least one of title, description, body, tagList is required")
+    updated = data_access.update_article(
+        card["id"], title=data["title"].strip() if "title" in data else None, body=data.get("body"),
+        description=data.get("description"), tags=data.get("tagList"), regenerate_slug=True)
+    return jsonify(single_article(data_access.get_api_article(updated["slug"]), current_user_id()))
+
+
+@bp.delete("/articles/<slug>")
+@operation("Delete an article", tag="Articles", auth="required", responses={204: None, **ARTICLE_ERRORS})
+def delete_article(slug: str):
+    data_access.delete_api_article(_editable(slug)["id"])
+    return "", 204
+
+
+def _favorite(slug: str, like: bool):
+    card = visible_article(slug)
+    change = data_access.like_article if like else data_access.unlike_article
+    result = change(current_user_id(), card["id"])
+    # The stored count is recomputed by the same Celery task the pages use (and it pushes the SSE event);
+    # the answer already includes this caller's change.
+    calculate_aggregate_likes.delay(card["id"])
+    return jsonify(single_article(card, current_user_id(), favorited=like, count=result["like_count"]))
+
+
+@bp.post("/articles/<slug>/favorite")
+@operation("Favorite an article", tag="Favorites", auth="required",
+     responses={200: schemas.SingleArticleResponse, 401: None, 404: schemas.GenericError})
+def favorite(slug: str):
+    return _favorite(slug, True)
+
+
+@bp.delete("/articles/<slug>/favorite")
+@operation("Unfavorite an article", tag="Favorites", auth="required",
+     responses={200: schemas.SingleArticleResponse, 401: None, 404: schemas.GenericError})
+def unfavorite(slug: str):
+    return _favorite(slug, False)

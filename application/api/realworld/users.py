@@ -1,0 +1,96 @@
+"""Users, the current user and profiles (follow/unfollow)."""
+from flask import jsonify
+
+from application.data import data_access
+
+from . import bp, schemas
+from .common import ApiError, body, current_api_user, current_user_id, operation
+from .present import profile
+
+
+def _user(account: dict) -> dict:
+    return {"user": {"email": account["email"], "token": account["token"], "username": account["username"],
+                     "bio": account["bio"] or "", "image": account["image"] or ""}}
+
+
+def _conflict(exc: data_access.AccountConflict) -> ApiError:
+    return ApiError(422, *[f"{field}: has already been taken" for field in exc.fields])
+
+
+@bp.post("/users/login")
+@operation("Existing user login", tag="User and Authentication", body_schema=schemas.LoginRequest,
+     responses={200: schemas.UserResponse, 401: None, 422: schemas.GenericError})
+def login():
+    data = body(schemas.LoginRequest)
+    account = data_access.authenticate(data["email"], data["password"])
+    if account is None:
+        raise ApiError(401, "email or password: is invalid")
+    return jsonify(_user(account))
+
+
+@bp.post("/users")
+@operation("Register a new user", tag="User and Authentication", body_schema=schemas.NewUserRequest,
+     responses={201: schemas.UserResponse, 422: schemas.GenericError})
+def register():
+    data = body(schemas.NewUserRequest)
+    try:
+        account = data_access.register_account(data["email"], data["username"], data["password"])
+    except data_access.AccountConflict as exc:
+        raise _conflict(exc) from None
+    return jsonify(_user(account)), 201
+
+
+@bp.get("/user")
+@operation("Get current user", tag="User and Authentication", auth="required",
+     responses={200: schemas.UserResponse, 401: None})
+def get_user():
+    return jsonify(_user(data_access.get_account(current_user_id())))
+
+
+@bp.put("/user")
+@operation("Update current user", tag="User and Authentication", auth="required", body_schema=schemas.UpdateUserRequest,
+     responses={200: schemas.UserResponse, 401: None, 422: schemas.GenericError})
+def update_user():
+    data = body(schemas.UpdateUserRequest)
+    if not data:
+        raise ApiError(422, "user: at least one of email, username, password, bio, image is required")
+    try:
+        account = data_access.update_account(current_user_id(), **data)
+    except data_access.AccountConflict as exc:
+        raise _conflict(exc) from None
+    return jsonify(_user(account))
+
+
+def _author_or_404(username: str) -> dict:
+    author = data_access.get_author(username)
+    if author is None:
+        raise ApiError(404, f"username: no profile named {username!r}")
+    return author
+
+
+@bp.get("/profiles/<username>")
+@operation("Get a profile", tag="Profile", auth="optional",
+     responses={200: schemas.ProfileResponse, 401: None, 404: schemas.GenericError})
+def get_profile(username: str):
+    author = _author_or_404(username)
+    return jsonify({"profile": profile(author, data_access.is_following(current_user_id(), author["id"]))})
+
+
+@bp.post("/profiles/<username>/follow")
+@operation("Follow a user", tag="Profile", auth="required",
+     responses={200: schemas.ProfileResponse, 401: None, 404: schemas.GenericError, 422: schemas.GenericError})
+def follow(username: str):
+    author = _author_or_404(username)
+    if author["id"] == current_api_user().id:
+        raise ApiError(422, "username: you cannot follow yourself")
+    data_access.follow_user(current_user_id(), author["id"])
+    return jsonify({"profile": profile(author, True)})
+
+
+@bp.delete("/profiles/<username>/follow")
+@operation("Unfollow a user", tag="Profile", auth="required",
+     responses={200: schemas.ProfileResponse, 401: None, 404: schemas.GenericError})
+def unfollow(username: str):
+    author = _author_or_404(username)
+    data_access.unfollow_user(current_user_id(), author["id"])
+    return jsonify({"profile": profile(author, False)})

@@ -1,0 +1,68 @@
+"""RealWorld API scenarios for ./bench/run.sh (and bench/realworld_bench.sh).
+
+Each scenario: name, method, path, headers ({token} is replaced by a token got from
+POST /api/users/login as TOKEN_USER), and notes. SEED is the data shape they need:
+the shape the public Flask reference implementation was measured with.
+"""
+SEED = {"users": 1000, "articles": 10_000, "likes": 200_000, "follows": 10_000, "tags": 50}
+SEED_ARGS = ["--users", "1000", "--articles", "10000", "--likes", "200000", "--follows", "10000"]
+
+# A seeded reader (not an author) who follows ~10 authors: a full 20-article feed.
+TOKEN_USER = {"email": "user500@example.com", "password": "password123"}
+LOGIN = {"method": "POST", "path": "/api/users/login",
+         "body": {"user": TOKEN_USER}, "token_path": ("user", "token")}
+
+# The reference's figures on these machines (req/s, queries per request), and the bars to beat.
+REFERENCE_FLOOR_RPS = 9700  # bare Flask on the same machines when the reference was measured
+REFERENCE = {
+    "api_list": {"rps": 16, "queries": 81, "target_ratio": 30},
+    "api_article": {"rps": 268},
+    "api_tags": {"rps": 1994},
+    "api_feed": {"rps": 5, "queries": 101, "target_ratio": 50},
+}
+
+SCENARIOS = [
+    {"name": "api_list", "method": "GET", "path": "/api/articles?limit=20", "headers": {},
+     "notes": "global list, anonymous, 20 items with author and tags; measure cached and uncached"},
+    {"name": "api_article", "method": "GET", "path": "/api/articles/{slug}", "headers": {},
+     "notes": "one article; {slug} = the first slug of the list"},
+    {"name": "api_tags", "method": "GET", "path": "/api/tags", "headers": {},
+     "notes": "every tag in use"},
+    {"name": "api_feed", "method": "GET", "path": "/api/articles/feed?limit=20",
+     "headers": {"Authorization": "Token {token}"},
+     "notes": "authenticated feed (per user, never cached): token check + 6 queries"},
+]
+
+
+def _follow_authors(ctx, token: str, count: int = 10) -> None:
+    """Give the feed's user some follows through the API itself (seeds without --follows have none)."""
+    import urllib.error
+    import urllib.request
+
+    for i in range(count):  # seed.py makes the first tenth of the users (user0, user1, ...) the authors
+        req = urllib.request.Request(f"{ctx.url('product')}/api/profiles/user{i}/follow", method="POST",
+                                     headers={"Authorization": f"Token {token}"})
+        try:
+            urllib.request.urlopen(req, timeout=10).close()
+        except urllib.error.HTTPError:
+            pass  # fewer seeded authors than asked: the feed is just shorter
+
+
+def scenarios(ctx) -> list:
+    """The hook ./bench/run.sh calls (see bench/scenarios.py): SCENARIOS as its Scenario objects."""
+    from bench.scenarios import Scenario
+
+    token = ctx.tokens[0]
+    _follow_authors(ctx, token)
+    slug = ctx.slugs[0]
+    found = []
+    for sc in SCENARIOS:
+        headers = {k: v.format(token=token) for k, v in sc["headers"].items()}
+        path = sc["path"].format(slug=slug)
+        found.append(Scenario(sc["name"], "product", [path], headers=headers, note=sc["notes"]))
+        if sc["name"] == "api_list":
+            found.append(Scenario("api_list nocache", "nocache", [path], note="NullCache: the x30 bar"))
+        if sc["name"] == "api_feed":
+            found.append(Scenario("api_feed nocache", "nocache", [path], headers=headers,
+                                  note="NullCache: the x50 bar (the feed is per user: never cached anyway)"))
+    return found
