@@ -95,8 +95,8 @@ def _page(filters: dict, limit: int, offset: int) -> dict:
     return {"articles": _cards(rows), "articlesCount": total}
 
 
-@cache.memoize()
 @single_flight
+@cache.memoize()
 def list_api_articles(tag: str | None, author: str | None, limit: int, offset: int) -> dict:
     """Published articles (newest first) as shared cards + total. Key: memoize(tag, author, limit, offset)."""
     return _page({"tag": tag, "author": author}, limit, offset)
