@@ -41,7 +41,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from . import accounts, db_tuning, instrumentation
+    from . import accounts, db_tuning
     from .jobs.celery_app import celery_init_app
 
     (ROOT / "db_directory").mkdir(exist_ok=True)
@@ -51,7 +51,6 @@ def _register_extensions(app: Flask) -> None:
     compress.init_app(app)
     csrf.init_app(app)
     accounts.init_app(app)
-    instrumentation.init_app(app)
     celery_init_app(app)
 
 
@@ -83,12 +82,13 @@ def _register_performance(app: Flask) -> None:
     from . import instrumentation, profiling, static_assets
     from .controllers import admin_performance, page_cache
 
-    # Anonymous cached pages are answered before identity loading and CSRF (one Redis GET).
-    app.before_request_funcs.setdefault(None, []).insert(0, page_cache.serve_anonymous_hit)
     static_assets.init_app(app)
     profiling.init_app(app)
     app.register_blueprint(admin_performance.bp)
-    instrumentation.measure_first(app)
+    # WSGI middleware, innermost first: anonymous cached pages are answered before Flask
+    # builds a request (one Redis GET); measurement wraps everything.
+    app.wsgi_app = page_cache.AnonymousPageMiddleware(app.wsgi_app, app)
+    instrumentation.init_app(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,22 +1,25 @@
-"""Always-on, cheap per-request measurement.
+"""Always-on, cheap per-request measurement, as WSGI middleware around the Flask app.
 
 Every response gets Server-Timing (db, cache, app), X-Request-Id and one
-structured log line. Query counting uses SQLAlchemy engine events; cache
-counting happens in the cache backend (see request_stats). Each request's
-duration also goes to metrics_store (in memory, flushed to Redis about once a
-second) for the admin performance page.
+structured log line; each request's duration also goes to metrics_store (in
+memory, flushed to Redis about once a second) for the admin performance page.
+Query counting uses SQLAlchemy engine events and cache counting happens in the
+cache backend, both into request_stats. Middleware rather than Flask hooks: it
+sees identity loading, CSRF and compression too, and costs a few microseconds
+(no LocalProxy lookups, no LogRecord).
 """
-import logging
+import itertools
+import os
+import sys
+import threading
 import time
-import uuid
 
-from flask import Flask, g, request
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from application import metrics_store, request_stats
 
-log = logging.getLogger("broadsheet.request")
 _listeners_installed = False
 
 
@@ -38,52 +41,93 @@ def install_query_listeners() -> None:
         _listeners_installed = True
 
 
-def _start_measuring():
-    g.bs_started = time.perf_counter()
-    request_stats.start()
-    incoming = request.headers.get("X-Request-Id")
-    g.request_id = incoming[:200] if incoming else uuid.uuid4().hex
+class RequestLog:
+    """One JSON line per request, written in batches (at most FLUSH_SECONDS late, and at exit):
+    a write() per request cost more than all the rest of the measurement."""
+
+    FLUSH_SECONDS = 1.0
+
+    def __init__(self, stream=None):
+        self.stream = stream or open(sys.stderr.fileno(), "w", buffering=1 << 16, closefd=False, encoding="utf-8")
+        self.lock = threading.Lock()
+        self.flushed_at = time.monotonic()
+
+    def write(self, line: str) -> None:
+        with self.lock:
+            self.stream.write(line)
+            now = time.monotonic()
+            if now - self.flushed_at >= self.FLUSH_SECONDS:
+                self.flushed_at = now
+                self.stream.flush()
 
 
-def _add_timing_headers(response):
-    stats = request_stats.current()
-    started = g.get("bs_started")
-    if stats is None or started is None:
-        return response
-    app_ms = (time.perf_counter() - started) * 1000
-    headers = response.headers
-    headers["Server-Timing"] = (
-        f'db;dur={stats.db_ms:.2f};desc="{stats.db_queries} queries", '
-        f'cache;dur={stats.cache_ms:.2f};desc="{stats.cache_hits} hit {stats.cache_misses} miss", '
-        f"app;dur={app_ms:.2f}"
-    )
-    headers["X-Request-Id"] = g.request_id
-    endpoint = request.endpoint or "(no route)"
-    metrics_store.record_request(endpoint, app_ms, stats.cache_hits, stats.cache_misses)
-    if log.isEnabledFor(logging.INFO):
-        # Formatted by hand: json.dumps costs more than the rest of this hook.
-        path = request.path.replace("\\", "\\\\").replace('"', '\\"')
-        log.info(
-            '{"request_id": "%s", "method": "%s", "path": "%s", "status": %d, "ms": %.2f, "queries": %d, '
-            '"cache_hits": %d, "cache_misses": %d}', g.request_id.replace('"', ""), request.method, path,
-            response.status_code, app_ms, stats.db_queries, stats.cache_hits, stats.cache_misses,
-        )
-    return response
+def _json_str(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+class RequestIds:
+    """Unique, cheap ids: a random per-process prefix and a counter (re-seeded after fork)."""
+
+    def __init__(self):
+        self.pid = None
+
+    def next(self) -> str:
+        if self.pid != os.getpid():
+            self.pid, self.prefix, self.counter = os.getpid(), os.urandom(6).hex(), itertools.count(1)
+        return f"{self.prefix}{next(self.counter):010x}"
+
+
+class MeasuringMiddleware:
+    def __init__(self, wsgi_app, flask_app: Flask, log: RequestLog | None):
+        self.wsgi_app, self.flask_app, self.log = wsgi_app, flask_app, log
+        self.ids = RequestIds()
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        stats = request_stats.start()
+        request_id = environ.get("HTTP_X_REQUEST_ID", "")[:200] or self.ids.next()
+        environ["bs.request_id"] = request_id
+
+        def measured_start_response(status, headers, exc_info=None):
+            app_ms = (time.perf_counter() - started) * 1000
+            headers.append(("Server-Timing", (
+                f'db;dur={stats.db_ms:.2f};desc="{stats.db_queries} queries", '
+                f'cache;dur={stats.cache_ms:.2f};desc="{stats.cache_hits} hit {stats.cache_misses} miss", '
+                f"app;dur={app_ms:.2f}")))
+            headers.append(("X-Request-Id", request_id))
+            self._record(environ, status, app_ms, stats, request_id)
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, measured_start_response)
+        finally:
+            request_stats.stop()
+
+    def _record(self, environ, status: str, app_ms: float, stats, request_id: str) -> None:
+        endpoint = environ.get("bs.endpoint")
+        if endpoint is None:
+            flask_request = environ.get("werkzeug.request")
+            rule = getattr(flask_request, "url_rule", None)
+            endpoint = rule.endpoint if rule is not None else "(no route)"
+        metrics_store.record_request(endpoint, app_ms, stats.cache_hits, stats.cache_misses)
+        if self.log is not None:
+            self.log.write(
+                f'{{"request_id": "{_json_str(request_id)}", "method": "{environ.get("REQUEST_METHOD", "")}", '
+                f'"path": "{_json_str(environ.get("PATH_INFO", ""))}", "status": {status[:3]}, '
+                f'"ms": {app_ms:.2f}, "queries": {stats.db_queries}, "cache_hits": {stats.cache_hits}, '
+                f'"cache_misses": {stats.cache_misses}}}\n'
+            )
 
 
 def init_app(app: Flask) -> None:
+    """Wrap app.wsgi_app (call last, so the middleware is outermost)."""
     if not app.config.get("INSTRUMENTATION_ENABLED", True):
         return  # only the benchmark turns it off, to measure what it costs
     install_query_listeners()
     metrics_store.init_app(app)
-    app.before_request_funcs.setdefault(None, []).insert(0, _start_measuring)
-    # Index 0: after_request functions run in reverse, so this one runs last and sees the final response.
-    app.after_request_funcs.setdefault(None, []).insert(0, _add_timing_headers)
-
-
-def measure_first(app: Flask) -> None:
-    """Move the start of measurement before every other before_request (call after all are registered)."""
-    funcs = app.before_request_funcs.get(None, [])
-    if _start_measuring in funcs:
-        funcs.remove(_start_measuring)
-        funcs.insert(0, _start_measuring)
+    log = app.config.get("REQUEST_LOG_STREAM") or (None if app.testing else RequestLog())
+    if isinstance(log, RequestLog) or log is None:
+        request_log = log
+    else:
+        request_log = RequestLog(log)
+    app.wsgi_app = MeasuringMiddleware(app.wsgi_app, app, request_log)

@@ -1,12 +1,12 @@
-"""Per-request counters (DB queries, cache hits) kept on flask.g, plus process totals.
+"""Per-request counters (DB queries, cache hits) in a ContextVar, plus process totals.
 
-Kept dependency-free so the cache backend and the SQLAlchemy listeners can
-feed it without importing the app.
+A ContextVar (per thread, and per greenlet under gevent) is cheaper than
+flask.g and works outside Flask too (the WSGI middleware sets it). Kept
+dependency-free so the cache backend and the SQLAlchemy listeners can feed it.
 """
 import threading
+from contextvars import ContextVar
 from dataclasses import dataclass
-
-from flask import g, has_app_context
 
 
 @dataclass
@@ -18,18 +18,27 @@ class RequestStats:
     cache_ms: float = 0.0
 
 
+_current: ContextVar[RequestStats | None] = ContextVar("bs_request_stats", default=None)
+
+
 # Running totals for this process: an operator reads them via cache_totals().
 _totals_lock = threading.Lock()
 _totals = {"cache_hits": 0, "cache_misses": 0, "db_queries": 0}
 
 
 def start() -> RequestStats:
-    g.bs_stats = RequestStats()
-    return g.bs_stats
+    """Begin counting for the current request (or test)."""
+    stats = RequestStats()
+    _current.set(stats)
+    return stats
+
+
+def stop() -> None:
+    _current.set(None)
 
 
 def current() -> RequestStats | None:
-    return g.get("bs_stats") if has_app_context() else None
+    return _current.get()
 
 
 def record_cache(hit: bool, ms: float) -> None:

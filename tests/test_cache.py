@@ -197,3 +197,21 @@ def test_a_like_is_not_an_edit(redis_app, make_user, make_article):
         assert data_access.recount_article_likes(article["id"]) == 1
         after = data_access.get_article_for_edit(article["slug"])
         assert after["like_count"] == 1 and after["updated_at"] == before
+
+
+def test_cached_page_fast_path_compresses_and_honours_q_zero(redis_app, make_user, make_article):
+    import brotli
+    import gzip
+
+    author = make_user(roles=("author",))
+    for i in range(5):
+        make_article(author, title=f"Compressible story {i}", body="words " * 200)
+    client = redis_app.test_client()
+    plain = client.get("/").get_data()
+    for accept, encoding, unpack in (("br", "br", brotli.decompress), ("gzip, deflate", "gzip", gzip.decompress),
+                                     ("br;q=0, gzip", "gzip", gzip.decompress)):
+        r = client.get("/", headers={"Accept-Encoding": accept})
+        assert timing(r)["queries"] == 0 and r.headers["Content-Encoding"] == encoding, accept
+        assert unpack(r.get_data()) == plain
+    r = client.get("/", headers={"Accept-Encoding": "br;q=0, gzip;q=0"})
+    assert "Content-Encoding" not in r.headers and r.get_data() == plain

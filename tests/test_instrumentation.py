@@ -1,6 +1,6 @@
 """Server-Timing, X-Request-Id, the per-request log line, the profiler and the dev-only toolbar."""
+import io
 import json
-import logging
 import re
 
 from .conftest import login
@@ -12,7 +12,9 @@ def test_every_response_has_server_timing_and_a_request_id(client):
     for path in ("/hello", "/", "/no-such-page", "/static/app.css"):
         r = client.get(path)
         assert TIMING.fullmatch(r.headers["Server-Timing"]), (path, r.headers.get("Server-Timing"))
-        assert re.fullmatch(r"[0-9a-f]{32}", r.headers["X-Request-Id"])
+        assert re.fullmatch(r"[0-9a-f]{22}", r.headers["X-Request-Id"])
+    ids = {client.get("/hello").headers["X-Request-Id"] for _ in range(5)}
+    assert len(ids) == 5
 
 
 def test_request_id_is_echoed(client):
@@ -33,12 +35,18 @@ def test_cache_hits_counted_with_redis(redis_app):
     assert int(hit.group(2)) >= 1 and hit.group(1) == "0"  # served from the page cache: no SQL
 
 
-def test_one_json_log_line_per_request(client, caplog):
-    caplog.set_level(logging.INFO, logger="broadsheet.request")
-    client.get('/hello?x="y"', headers={"X-Request-Id": "rid-1"})
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "broadsheet.request"]
-    assert len(lines) == 1
-    assert lines[0] | {"ms": 0} == {"request_id": "rid-1", "method": "GET", "path": "/hello", "status": 200, "ms": 0,
+def test_one_json_log_line_per_request(tmp_path):
+    from .conftest import build_app, make_config
+
+    stream = io.StringIO()
+    app = build_app(make_config(tmp_path, REQUEST_LOG_STREAM=stream))
+    app.test_client().get('/hello?x="y"', headers={"X-Request-Id": 'rid-"1'})
+    app.test_client().get("/no-such-page")
+    log = app.wsgi_app.log
+    log.stream.flush()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) == 2 and lines[1]["status"] == 404 and lines[1]["path"] == "/no-such-page"
+    assert lines[0] | {"ms": 0} == {"request_id": 'rid-"1', "method": "GET", "path": "/hello", "status": 200, "ms": 0,
                                    "queries": 0, "cache_hits": 0, "cache_misses": 0}
 
 

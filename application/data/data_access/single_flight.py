@@ -30,6 +30,9 @@ def _backend() -> ResilientRedisCache | None:
 
 
 def single_flight(memoized):
+    if not hasattr(memoized, "make_cache_key"):
+        raise TypeError(f"@single_flight must be placed above @cache.memoize() on {memoized.__qualname__}")
+
     @functools.wraps(memoized)
     def wrapper(*args):
         backend = _backend()
