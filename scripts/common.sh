@@ -18,7 +18,8 @@ pick_python() {
 
 # Create .venv once; reinstall only when a requirements file changed.
 ensure_venv() {
-  local files=("requirements.txt" "$@") stamp="$VENV/.requirements.sha256" want
+  local files=("requirements.txt" "$@") want
+  local stamp="$VENV/.installed-$(echo "${files[*]}" | tr " /" "+_").sha256"  # one per file set
   [ -x "$VENV/bin/python" ] || { log "creating .venv"; "$(pick_python)" -m venv "$VENV"; }
   want="$(cat "${files[@]}" | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

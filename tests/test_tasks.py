@@ -85,3 +85,43 @@ def test_like_form_and_json_answer_at_once_with_the_new_state(app, client, make_
 @pytest.mark.filterwarnings("ignore:Results are not stored")
 def test_task_state_api(app, client):
     assert client.get("/api/tasks/unknown-id").get_json() == {"state": "PENDING", "result": None}
+
+
+def test_a_burst_of_likes_queues_one_recount_per_article(tmp_path):
+    """Likes on an article whose recount is still queued reuse that task; once it starts, a new one is queued."""
+    import redis as redis_lib
+
+    from application.jobs import pending
+    from application.jobs.tasks import calculate_aggregate_likes
+
+    from . import factories
+    from .conftest import build_app, login, make_config
+
+    app = build_app(make_config(tmp_path, CELERY_TASK_ALWAYS_EAGER=False,
+                                CELERY_TASK_DEFAULT_QUEUE=f"coalesce-{tmp_path.name}"))
+    app.extensions["celery"].conf.task_always_eager = False
+    with app.app_context():
+        author = factories.make_user(roles=("author",))
+        fans = [factories.make_user() for _ in range(3)]
+        article = factories.make_article(author)
+    broker = redis_lib.Redis.from_url(app.config["CELERY_BROKER_URL"])
+    try:
+        ids = []
+        for fan in fans[:2]:
+            client = app.test_client()
+            login(client, fan["email"])
+            r = client.post(f"/articles/{article['slug']}/like", headers={"Accept": "application/json"})
+            assert r.status_code == 202
+            ids.append(r.get_json()["task_id"])
+        assert ids[0] == ids[1] and broker.llen(app.config["CELERY_TASK_DEFAULT_QUEUE"]) == 1
+        with app.app_context():  # the queued task starts (run here in-process): the flag is cleared first
+            assert calculate_aggregate_likes.run(article["id"])["like_count"] == 2
+            assert broker.get(pending.key(article["id"])) is None
+        client = app.test_client()
+        login(client, fans[2]["email"])
+        third = client.post(f"/articles/{article['slug']}/like", headers={"Accept": "application/json"})
+        assert third.get_json()["task_id"] not in ids
+        assert broker.llen(app.config["CELERY_TASK_DEFAULT_QUEUE"]) == 2
+    finally:
+        with app.app_context():
+            broker.delete(app.config["CELERY_TASK_DEFAULT_QUEUE"], pending.key(article["id"]))

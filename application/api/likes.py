@@ -3,7 +3,7 @@ from flask import abort, jsonify
 from flask_security import auth_required, current_user
 
 from application.data import data_access
-from application.jobs.tasks import calculate_aggregate_likes
+from application.jobs.dispatch import queue_like_aggregation
 
 from . import bp
 
@@ -22,5 +22,5 @@ def post_article_like(article_id: int):
     if not data_access.article_exists(article_id):
         abort(404, description=f"article {article_id} not found")
     result = data_access.like_article(current_user.id, article_id)
-    task = calculate_aggregate_likes.delay(article_id)
-    return jsonify({"article_id": article_id, **result, "task_id": task.id}), 202
+    task_id = queue_like_aggregation(article_id)
+    return jsonify({"article_id": article_id, **result, "task_id": task_id}), 202

@@ -1,16 +1,11 @@
 """Like/unlike: the row is saved at once, the count is aggregated by a Celery task."""
-import logging
-
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_security import auth_required, current_user
-from kombu.exceptions import OperationalError as BrokerError
-from redis.exceptions import RedisError
 
 from application.data import data_access
-from application.jobs.tasks import calculate_aggregate_likes
+from application.jobs.dispatch import queue_like_aggregation
 
 bp = Blueprint("likes", __name__)
-log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
@@ -33,20 +28,12 @@ def _published_article(slug: str) -> dict:
     return article
 
 
-def _aggregate(article_id: int) -> str | None:
-    try:
-        return calculate_aggregate_likes.delay(article_id).id
-    except (BrokerError, RedisError) as exc:  # broker away: the like is saved; beat's reconcile catches up
-        log.warning("likes: could not queue aggregation for article %s: %s", article_id, exc)
-        return None
-
-
 @bp.post("/articles/<slug>/like")
 @auth_required("session", "token")
 def like(slug):
     article = _published_article(slug)
     result = data_access.like_article(current_user.id, article["id"])
-    return _respond(slug, result, _aggregate(article["id"]))
+    return _respond(slug, result, queue_like_aggregation(article["id"]))
 
 
 @bp.post("/articles/<slug>/unlike")
@@ -54,4 +41,4 @@ def like(slug):
 def unlike(slug):
     article = _published_article(slug)
     result = data_access.unlike_article(current_user.id, article["id"])
-    return _respond(slug, result, _aggregate(article["id"]))
+    return _respond(slug, result, queue_like_aggregation(article["id"]))

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from application.data import data_access
 
-from . import results, webhook_events
+from . import pending, results, webhook_events
 
 TRANSIENT = (OperationalError, RedisError, ConnectionError)
 RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max": 60, "max_retries": 5,
@@ -22,6 +22,7 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max":
 @shared_task(name="likes.calculate_aggregate_likes", **RETRY)
 def calculate_aggregate_likes(article_id: int) -> dict:
     """Recount an article's likes from the rows, store, invalidate caches, push SSE."""
+    pending.clear(article_id)  # first: a like committed from now on queues its own recount
     count = data_access.recount_article_likes(article_id)
     return {"article_id": article_id, "like_count": count}
 

@@ -2,7 +2,7 @@
 from flask import jsonify
 
 from application.data import data_access
-from application.jobs.tasks import calculate_aggregate_likes
+from application.jobs.dispatch import queue_like_aggregation
 
 from . import bp, schemas
 from .common import ApiError, body, current_api_user, current_user_id, operation, query
@@ -101,7 +101,7 @@ def _favorite(slug: str, like: bool):
     result = change(current_user_id(), card["id"])
     # The stored count is recomputed by the same Celery task the pages use (and it pushes the SSE event);
     # the answer already includes this caller's change.
-    calculate_aggregate_likes.delay(card["id"])
+    queue_like_aggregation(card["id"])
     return jsonify(single_article(card, current_user_id(), favorited=like, count=result["like_count"]))
 
 

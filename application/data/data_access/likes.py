@@ -2,6 +2,8 @@
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from application import events
@@ -12,6 +14,7 @@ from . import keys
 from .articles import invalidate_own_index_page
 
 MOST_LIKED_LIMIT = 5
+_UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def count_likes(article_id: int) -> int:
@@ -21,13 +24,18 @@ def count_likes(article_id: int) -> int:
 
 def article_exists(article_id: int) -> bool:
     """True if the article exists (uncached primary-key lookup)."""
-    return db.session.get(Article, article_id) is not None
+    return db.session.scalar(select(Article.id).where(Article.id == article_id)) is not None
 
 
 def like_article(user_id: int, article_id: int) -> dict:
     """Record a like (liking twice is a no-op): {liked, like_count from the rows}."""
-    if not db.session.scalar(select(Like.id).where(Like.user_id == user_id, Like.article_id == article_id)):
-        db.session.add(Like(user_id=user_id, article_id=article_id))
+    row = {"user_id": user_id, "article_id": article_id, "created_at": utcnow()}
+    dialect = db.engine.dialect.name
+    if dialect in _UPSERT:  # one statement, and a concurrent duplicate is not an error
+        db.session.execute(_UPSERT[dialect](Like).values(**row).on_conflict_do_nothing())
+        db.session.commit()
+    elif not has_liked(user_id, article_id):
+        db.session.add(Like(**row))
         try:
             db.session.commit()
         except IntegrityError:  # a concurrent request liked first: same outcome
