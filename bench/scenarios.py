@@ -43,8 +43,8 @@ def scenarios(ctx) -> list[Scenario]:
         Scenario("POST like", "product", [f"/api/article_likes/{i}" for i in ids], method="POST", tokens=True,
                  headers={"Accept": "application/json"}, note="32 users, saturating"),
         Scenario("POST like paced", "product", [f"/api/article_likes/{i}" for i in reversed(ids)], method="POST",
-                 tokens=True, headers={"Accept": "application/json"}, connections=8, delay_ms=25,
-                 note="8 users, 25 ms think time (~300 likes/s offered)"),
+                 tokens=True, headers={"Accept": "application/json"}, connections=4, delay_ms=100,
+                 note="4 users, 100 ms think time (~40 likes/s offered: a busy site, not saturation)"),
         Scenario("/ naive", "product", ["/bench/naive"], note="lazy relationships + a COUNT per article, no index"),
         Scenario("/ naive + index", "product", ["/bench/naive?index=1"], note="the same naive code, index used"),
     ]
