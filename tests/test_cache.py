@@ -215,3 +215,20 @@ def test_cached_page_fast_path_compresses_and_honours_q_zero(redis_app, make_use
         assert unpack(r.get_data()) == plain
     r = client.get("/", headers={"Accept-Encoding": "br;q=0, gzip;q=0"})
     assert "Content-Encoding" not in r.headers and r.get_data() == plain
+
+
+def test_deleting_an_article_deletes_its_likes_and_comments(app, make_user, make_article):
+    from sqlalchemy import func, select
+
+    from application.data.models import Comment, Like
+    from application.extensions import db
+
+    author, fan = make_user(roles=("author",)), make_user()
+    article = make_article(author)
+    with app.app_context():
+        data_access.like_article(fan["id"], article["id"])
+        db.session.add(Comment(article_id=article["id"], author_id=fan["id"], body="hi"))
+        db.session.commit()
+        assert data_access.delete_article(article["id"])
+        assert db.session.scalar(select(func.count()).select_from(Like)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 0

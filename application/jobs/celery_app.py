@@ -15,6 +15,7 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(celery_settings(app.config))
     celery_app.set_default()
+    _no_subscribe_on_send(celery_app)
     app.extensions["celery"] = celery_app
     from . import tasks  # noqa: F401  (registers every task, so the worker and beat know them all)
     return celery_app
@@ -43,3 +44,12 @@ def celery_settings(config) -> dict:
     # Any other Celery setting, by its Celery name (e.g. tests turn off remote control).
     settings.update(config.get("CELERY_OPTIONS", {}))
     return settings
+
+
+def _no_subscribe_on_send(celery_app: Celery) -> None:
+    """Nothing here waits on a result as it sends (/api/tasks reads the stored state), so don't let
+    the Redis result backend SUBSCRIBE to every task's channel at send time: that was two extra
+    round trips per like on a shared pub/sub connection. AsyncResult.get() still subscribes itself."""
+    backend = celery_app.backend
+    if hasattr(backend, "result_consumer"):
+        backend.on_task_call = lambda producer, task_id: None
