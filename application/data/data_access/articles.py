@@ -13,7 +13,7 @@ from application.markdown_render import render_markdown
 
 from ..models import Article, Tag, User, article_authors, utcnow
 from . import keys
-from .serialize import article_summary, iso
+from .serialize import article_summary
 from .single_flight import single_flight
 
 
