@@ -77,6 +77,17 @@ class RequestIds:
         return f"{self.prefix}{next(self.counter):010x}"
 
 
+_NOTHING_USED = 'db;dur=0.00;desc="0 queries", cache;dur=0.00;desc="0 hit 0 miss", app;dur='
+
+
+def _server_timing(stats, app_ms: float) -> str:
+    if not (stats.db_queries or stats.cache_hits or stats.cache_misses):
+        return f"{_NOTHING_USED}{app_ms:.2f}"  # the common cheap case: one float to format
+    return (f'db;dur={stats.db_ms:.2f};desc="{stats.db_queries} queries", '
+            f'cache;dur={stats.cache_ms:.2f};desc="{stats.cache_hits} hit {stats.cache_misses} miss", '
+            f"app;dur={app_ms:.2f}")
+
+
 class MeasuringMiddleware:
     def __init__(self, wsgi_app, flask_app: Flask, log: RequestLog | None):
         self.wsgi_app, self.flask_app, self.log = wsgi_app, flask_app, log
@@ -90,10 +101,7 @@ class MeasuringMiddleware:
 
         def measured_start_response(status, headers, exc_info=None):
             app_ms = (time.perf_counter() - started) * 1000
-            headers.append(("Server-Timing", (
-                f'db;dur={stats.db_ms:.2f};desc="{stats.db_queries} queries", '
-                f'cache;dur={stats.cache_ms:.2f};desc="{stats.cache_hits} hit {stats.cache_misses} miss", '
-                f"app;dur={app_ms:.2f}")))
+            headers.append(("Server-Timing", _server_timing(stats, app_ms)))
             headers.append(("X-Request-Id", request_id))
             self._record(environ, status, app_ms, stats, request_id)
             return start_response(status, headers, exc_info)

@@ -42,6 +42,22 @@ class MetricsStore:
         if time.monotonic() - self._last_flush >= FLUSH_EVERY:
             self.flush()
 
+    def add_request(self, endpoint: str, bucket: int, hits: int, misses: int) -> None:
+        """One request's counts under one lock and one clock read (this is on every request)."""
+        minute = int(time.time() // 60)
+        pending = self._pending
+        with self._lock:
+            slot = (minute, "lat", endpoint, bucket)
+            pending[slot] = pending.get(slot, 0) + 1
+            if hits:
+                slot = (minute, "cache", "", "hit")
+                pending[slot] = pending.get(slot, 0) + hits
+            if misses:
+                slot = (minute, "cache", "", "miss")
+                pending[slot] = pending.get(slot, 0) + misses
+        if time.monotonic() - self._last_flush >= FLUSH_EVERY:
+            self.flush()
+
     def flush(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, {}
@@ -52,7 +68,7 @@ class MetricsStore:
         touched = set()
         for (minute, kind, endpoint, field), n in pending.items():
             key = self.key(minute, kind, endpoint)
-            pipe.hincrby(key, field, n)
+            pipe.hincrby(key, str(field), n)
             touched.add(key)
         for key in touched:
             pipe.expire(key, KEEP_SECONDS)
@@ -83,13 +99,8 @@ def bucket_of(ms: float) -> int:
 def record_request(endpoint: str, ms: float, cache_hits: int, cache_misses: int) -> None:
     """Count one request (cheap: an in-memory add; Redis about once a second)."""
     store = _store
-    if store is None:
-        return
-    store.record("lat", endpoint, str(bucket_of(ms)))
-    if cache_hits:
-        store.record("cache", "", "hit", cache_hits)
-    if cache_misses:
-        store.record("cache", "", "miss", cache_misses)
+    if store is not None:
+        store.add_request(endpoint, bisect.bisect_left(BUCKETS_MS, ms), cache_hits, cache_misses)
 
 
 def record_task(name: str, state: str) -> None:

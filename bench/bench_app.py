@@ -30,23 +30,24 @@ BenchConfig = type("BenchConfig", (ProductionConfig,), overrides)
 app = create_app(BenchConfig)
 celery_app = app.extensions["celery"]
 
-if VARIANT == "full":
-    from .naive import bp as naive_bp
+# Every variant gets the naive page and the cold-cache hook, so full and noinstr differ only
+# by the instrumentation when its overhead is measured.
+from .naive import bp as naive_bp
 
-    app.register_blueprint(naive_bp)
+app.register_blueprint(naive_bp)
 
-    class ColdCache:
-        """X-Bench-Cold: forget this index page (whole page + its data) before anything else sees the
-        request, so every request pays the full miss path: build, single-flight lock, store."""
+class ColdCache:
+    """X-Bench-Cold: forget this index page (whole page + its data) before anything else sees the
+    request, so every request pays the full miss path: build, single-flight lock, store."""
 
-        def __init__(self, wsgi_app):
-            self.wsgi_app = wsgi_app
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
 
-        def __call__(self, environ, start_response):
-            if environ.get("HTTP_X_BENCH_COLD") and environ.get("PATH_INFO") == "/":
-                with app.app_context():
-                    page = canonical_page(environ.get("QUERY_STRING", "")) or 1
-                    keys.invalidate_index_page(page, app.config["ARTICLES_PER_PAGE"])
-            return self.wsgi_app(environ, start_response)
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_X_BENCH_COLD") and environ.get("PATH_INFO") == "/":
+            with app.app_context():
+                page = canonical_page(environ.get("QUERY_STRING", "")) or 1
+                keys.invalidate_index_page(page, app.config["ARTICLES_PER_PAGE"])
+        return self.wsgi_app(environ, start_response)
 
-    app.wsgi_app = ColdCache(app.wsgi_app)
+app.wsgi_app = ColdCache(app.wsgi_app)
