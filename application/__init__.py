@@ -36,8 +36,6 @@ def _refuse_dev_secrets(config_class: type[Config]) -> None:
 def _configure_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if app.testing:
-        logging.getLogger("broadsheet.request").setLevel(logging.WARNING)
 
 
 def _register_extensions(app: Flask) -> None:

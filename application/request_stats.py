@@ -1,10 +1,9 @@
-"""Per-request counters (DB queries, cache hits) in a ContextVar, plus process totals.
+"""Per-request counters (DB queries, cache hits) in a ContextVar.
 
 A ContextVar (per thread, and per greenlet under gevent) is cheaper than
 flask.g and works outside Flask too (the WSGI middleware sets it). Kept
 dependency-free so the cache backend and the SQLAlchemy listeners can feed it.
 """
-import threading
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -19,11 +18,6 @@ class RequestStats:
 
 
 _current: ContextVar[RequestStats | None] = ContextVar("bs_request_stats", default=None)
-
-
-# Running totals for this process: an operator reads them via cache_totals().
-_totals_lock = threading.Lock()
-_totals = {"cache_hits": 0, "cache_misses": 0, "db_queries": 0}
 
 
 def start() -> RequestStats:
@@ -49,8 +43,6 @@ def record_cache(hit: bool, ms: float) -> None:
         else:
             stats.cache_misses += 1
         stats.cache_ms += ms
-    with _totals_lock:
-        _totals["cache_hits" if hit else "cache_misses"] += 1
 
 
 def record_query(ms: float) -> None:
@@ -58,11 +50,3 @@ def record_query(ms: float) -> None:
     if stats is not None:
         stats.db_queries += 1
         stats.db_ms += ms
-    with _totals_lock:
-        _totals["db_queries"] += 1
-
-
-def totals() -> dict:
-    """A copy of this process's running totals."""
-    with _totals_lock:
-        return dict(_totals)

@@ -42,6 +42,11 @@ def _add_version(endpoint, values):
             values["v"] = version
 
 
+def body_digest(data: bytes) -> str:
+    """The compression-cache key of a body (Flask-Compress prefixes it with the algorithm)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 class CompressedCache:
     """Bounded LRU of compressed bodies (Flask-Compress cache backend): entries and bytes both capped."""
 
@@ -83,7 +88,7 @@ def _prepare_response(response):
             and request.headers.get("Accept-Encoding") and 200 <= response.status_code < 300):
         data = response.get_data()
         if len(data) >= current_app.config.get("COMPRESS_MIN_SIZE", 500):
-            g.bs_body_key = hashlib.blake2b(data, digest_size=16).hexdigest()
+            g.bs_body_key = body_digest(data)
     return response
 
 

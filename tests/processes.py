@@ -6,7 +6,6 @@ machine never consume each other's tasks; processes are stopped by PID.
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,10 @@ import redis
 
 from application.config import redis_db_url
 
-from .conftest import REDIS_BASE, RUN_ID, TEST_BROKER_DB, _dispose, build_app, make_config
+from .conftest import REDIS_BASE, RUN_ID, TEST_BROKER_DB, _dispose, build_app, free_port, make_config
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def config_overrides(config_class) -> dict:

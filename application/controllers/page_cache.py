@@ -6,7 +6,6 @@ non-canonical query string bypasses the page cache (they still get pages built
 from cached data), so no personal content is ever stored or served to others.
 """
 import gzip
-import hashlib
 
 import brotli
 from flask import current_app, request, session
@@ -144,9 +143,10 @@ def _pick_encoding(accept: str) -> str | None:
 
 def _compressed(app, data: bytes, encoding: str) -> bytes:
     from application.extensions import compress
+    from application.static_assets import body_digest
 
     store = compress.cache
-    key = f"{encoding};{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+    key = f"{encoding};{body_digest(data)}"  # the key Flask-Compress uses for the same body
     packed = store.get(key) if store is not None else None
     if packed is None:
         if encoding == "br":
