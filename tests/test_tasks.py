@@ -125,3 +125,35 @@ def test_a_burst_of_likes_queues_one_recount_per_article(tmp_path):
     finally:
         with app.app_context():
             broker.delete(app.config["CELERY_TASK_DEFAULT_QUEUE"], pending.key(article["id"]))
+
+
+def test_sending_from_many_threads_shares_one_result_backend_and_never_subscribes(tmp_path):
+    """Under gevent each request greenlet is a thread: a per-thread backend meant a new Redis
+    connection and a SUBSCRIBE for every like. One backend, no subscription at send time."""
+    import threading
+
+    import redis as redis_lib
+
+    from application.jobs.tasks import calculate_aggregate_likes
+
+    from .conftest import build_app, make_config
+
+    app = build_app(make_config(tmp_path, CELERY_TASK_ALWAYS_EAGER=False,
+                                CELERY_TASK_DEFAULT_QUEUE=f"threads-{tmp_path.name}"))
+    celery = app.extensions["celery"]
+    celery.conf.task_always_eager = False
+    seen = []
+
+    def send():
+        with app.app_context():
+            calculate_aggregate_likes.apply_async((0,))
+            seen.append(celery.backend)
+
+    try:
+        threads = [threading.Thread(target=send) for _ in range(3)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        assert len(seen) == 3 and all(backend is seen[0] for backend in seen)
+        assert not seen[0].result_consumer.subscribed_to
+    finally:
+        redis_lib.Redis.from_url(app.config["CELERY_BROKER_URL"]).delete(app.config["CELERY_TASK_DEFAULT_QUEUE"])

@@ -40,6 +40,10 @@ def celery_settings(config) -> dict:
         "task_eager_propagates": True,
         "beat_schedule": config.get("CELERY_BEAT_SCHEDULE", {}),
         "task_track_started": True,  # /api/tasks/<id> can say STARTED
+        # One result backend (and one Redis pool) per process. Celery keeps it per thread otherwise,
+        # and under gevent every request greenlet is a thread: each like built a new backend, opened
+        # a new Redis connection and SUBSCRIBEd (the patch below only reached the first backend).
+        "result_backend_thread_safe": True,
     }
     # Any other Celery setting, by its Celery name (e.g. tests turn off remote control).
     settings.update(config.get("CELERY_OPTIONS", {}))
