@@ -1,18 +1,20 @@
 """Always-on, cheap per-request measurement, as WSGI middleware around the Flask app.
 
-Every response gets Server-Timing (db, cache, app), X-Request-Id and one
-structured log line; each request's duration also goes to metrics_store (in
-memory, flushed to Redis about once a second) for the admin performance page.
+Every response gets Server-Timing (db, cache, app) and X-Request-Id; each
+request becomes one structured log line and a count in metrics_store (the admin
+performance page), both written in a batch about once a second (RequestRecorder).
 Query counting uses SQLAlchemy engine events and cache counting happens in the
 cache backend, both into request_stats. Middleware rather than Flask hooks: it
 sees identity loading, CSRF and compression too, and costs a few microseconds
 (no LocalProxy lookups, no LogRecord).
 """
+import atexit
 import itertools
 import os
 import sys
 import threading
 import time
+from collections import deque
 
 from flask import Flask
 from sqlalchemy import event
@@ -41,24 +43,46 @@ def install_query_listeners() -> None:
         _listeners_installed = True
 
 
-class RequestLog:
-    """One JSON line per request, written in batches (at most FLUSH_SECONDS late, and at exit):
-    a write() per request cost more than all the rest of the measurement."""
+class RequestRecorder:
+    """Keeps each request's numbers as a tuple in a deque (append is thread-safe and cheap) and, about
+    once a second and at exit, writes them as JSON log lines and counts them into metrics_store in one
+    batch. Formatting and counting per request cost more than all the rest of the measurement."""
 
     FLUSH_SECONDS = 1.0
 
-    def __init__(self, stream=None):
-        self.stream = stream or open(sys.stderr.fileno(), "w", buffering=1 << 16, closefd=False, encoding="utf-8")
+    def __init__(self, stream, metrics: bool):
+        self.stream, self.metrics = stream, metrics
+        self.pending: deque = deque()
         self.lock = threading.Lock()
-        self.flushed_at = time.monotonic()
+        self.flush_at = time.monotonic() + self.FLUSH_SECONDS
+        atexit.register(self.flush)
 
-    def write(self, line: str) -> None:
-        with self.lock:
-            self.stream.write(line)
-            now = time.monotonic()
-            if now - self.flushed_at >= self.FLUSH_SECONDS:
-                self.flushed_at = now
+    def add(self, record: tuple) -> None:
+        self.pending.append(record)
+        if time.monotonic() >= self.flush_at:
+            self.flush()
+
+    def flush(self) -> None:
+        self.flush_at = time.monotonic() + self.FLUSH_SECONDS
+        batch, pending = [], self.pending
+        while pending:  # popleft: a record added meanwhile stays for the next flush, none is taken twice
+            batch.append(pending.popleft())
+        if not batch:
+            return
+        if self.stream is not None:
+            lines = "".join(_log_line(record) for record in batch)
+            with self.lock:
+                self.stream.write(lines)
                 self.stream.flush()
+        if self.metrics:
+            metrics_store.record_requests([(r[8], r[4], r[6], r[7]) for r in batch])
+
+
+def _log_line(record: tuple) -> str:
+    request_id, method, path, status, ms, queries, hits, misses, _endpoint = record
+    return (f'{{"request_id": "{_json_str(request_id)}", "method": "{method}", "path": "{_json_str(path)}", '
+            f'"status": {status}, "ms": {ms:.2f}, "queries": {queries}, "cache_hits": {hits}, '
+            f'"cache_misses": {misses}}}\n')
 
 
 def _json_str(value: str) -> str:
@@ -66,14 +90,16 @@ def _json_str(value: str) -> str:
 
 
 class RequestIds:
-    """Unique, cheap ids: a random per-process prefix and a counter (re-seeded after fork)."""
+    """Unique, cheap ids: a random per-process prefix and a counter (re-seeded in a forked child)."""
 
     def __init__(self):
-        self.pid = None
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self.prefix, self.counter = os.urandom(6).hex(), itertools.count(1)
 
     def next(self) -> str:
-        if self.pid != os.getpid():
-            self.pid, self.prefix, self.counter = os.getpid(), os.urandom(6).hex(), itertools.count(1)
         return f"{self.prefix}{next(self.counter):010x}"
 
 
@@ -89,8 +115,8 @@ def _server_timing(stats, app_ms: float) -> str:
 
 
 class MeasuringMiddleware:
-    def __init__(self, wsgi_app, flask_app: Flask, log: RequestLog | None):
-        self.wsgi_app, self.flask_app, self.log = wsgi_app, flask_app, log
+    def __init__(self, wsgi_app, flask_app: Flask, recorder: RequestRecorder | None):
+        self.wsgi_app, self.flask_app, self.recorder = wsgi_app, flask_app, recorder
         self.ids = RequestIds()
 
     def __call__(self, environ, start_response):
@@ -103,7 +129,10 @@ class MeasuringMiddleware:
             app_ms = (time.perf_counter() - started) * 1000
             headers.append(("Server-Timing", _server_timing(stats, app_ms)))
             headers.append(("X-Request-Id", request_id))
-            self._record(environ, status, app_ms, stats, request_id)
+            if self.recorder is not None:
+                self.recorder.add((request_id, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""),
+                                   status[:3], app_ms, stats.db_queries, stats.cache_hits, stats.cache_misses,
+                                   _endpoint(environ)))
             return start_response(status, headers, exc_info)
 
         try:
@@ -111,20 +140,14 @@ class MeasuringMiddleware:
         finally:
             request_stats.stop()
 
-    def _record(self, environ, status: str, app_ms: float, stats, request_id: str) -> None:
-        endpoint = environ.get("bs.endpoint")
-        if endpoint is None:
-            flask_request = environ.get("werkzeug.request")
-            rule = getattr(flask_request, "url_rule", None)
-            endpoint = rule.endpoint if rule is not None else "(no route)"
-        metrics_store.record_request(endpoint, app_ms, stats.cache_hits, stats.cache_misses)
-        if self.log is not None:
-            self.log.write(
-                f'{{"request_id": "{_json_str(request_id)}", "method": "{environ.get("REQUEST_METHOD", "")}", '
-                f'"path": "{_json_str(environ.get("PATH_INFO", ""))}", "status": {status[:3]}, '
-                f'"ms": {app_ms:.2f}, "queries": {stats.db_queries}, "cache_hits": {stats.cache_hits}, '
-                f'"cache_misses": {stats.cache_misses}}}\n'
-            )
+
+def _endpoint(environ) -> str:
+    """The route name (never the raw path: bounded metrics), known now; the request is gone by the flush."""
+    endpoint = environ.get("bs.endpoint")
+    if endpoint is None:
+        rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
+        endpoint = rule.endpoint if rule is not None else "(no route)"
+    return endpoint
 
 
 def init_app(app: Flask) -> None:
@@ -134,5 +157,9 @@ def init_app(app: Flask) -> None:
     install_query_listeners()
     metrics_store.init_app(app)
     stream = app.config.get("REQUEST_LOG_STREAM")  # tests pass a StringIO; they log nothing otherwise
-    request_log = RequestLog(stream) if stream is not None else (None if app.testing else RequestLog())
-    app.wsgi_app = MeasuringMiddleware(app.wsgi_app, app, request_log)
+    if stream is None and not app.testing:
+        stream = open(sys.stderr.fileno(), "w", buffering=1 << 16, closefd=False, encoding="utf-8")
+    metrics = metrics_store.enabled()
+    recorder = RequestRecorder(stream, metrics) if stream is not None or metrics else None
+    app.extensions["bs_request_recorder"] = recorder
+    app.wsgi_app = MeasuringMiddleware(app.wsgi_app, app, recorder)

@@ -42,21 +42,21 @@ class MetricsStore:
         if time.monotonic() - self._last_flush >= FLUSH_EVERY:
             self.flush()
 
-    def add_request(self, endpoint: str, bucket: int, hits: int, misses: int) -> None:
-        """One request's counts under one lock and one clock read (this is on every request)."""
+    def add_requests(self, requests: list[tuple]) -> None:
+        """A batch of (endpoint, ms, cache hits, cache misses), counted and flushed at once."""
         minute = int(time.time() // 60)
-        pending = self._pending
         with self._lock:
-            slot = (minute, "lat", endpoint, bucket)
-            pending[slot] = pending.get(slot, 0) + 1
-            if hits:
-                slot = (minute, "cache", "", "hit")
-                pending[slot] = pending.get(slot, 0) + hits
-            if misses:
-                slot = (minute, "cache", "", "miss")
-                pending[slot] = pending.get(slot, 0) + misses
-        if time.monotonic() - self._last_flush >= FLUSH_EVERY:
-            self.flush()
+            pending = self._pending
+            for endpoint, ms, hits, misses in requests:
+                slot = (minute, "lat", endpoint, bisect.bisect_left(BUCKETS_MS, ms))
+                pending[slot] = pending.get(slot, 0) + 1
+                if hits:
+                    slot = (minute, "cache", "", "hit")
+                    pending[slot] = pending.get(slot, 0) + hits
+                if misses:
+                    slot = (minute, "cache", "", "miss")
+                    pending[slot] = pending.get(slot, 0) + misses
+        self.flush()
 
     def flush(self) -> None:
         with self._lock:
@@ -96,11 +96,15 @@ def bucket_of(ms: float) -> int:
     return bisect.bisect_left(BUCKETS_MS, ms)
 
 
-def record_request(endpoint: str, ms: float, cache_hits: int, cache_misses: int) -> None:
-    """Count one request (cheap: an in-memory add; Redis about once a second)."""
+def enabled() -> bool:
+    return _store is not None
+
+
+def record_requests(requests: list[tuple]) -> None:
+    """Count a batch of (endpoint, ms, cache hits, cache misses) (instrumentation sends one a second)."""
     store = _store
     if store is not None:
-        store.add_request(endpoint, bisect.bisect_left(BUCKETS_MS, ms), cache_hits, cache_misses)
+        store.add_requests(requests)
 
 
 def record_task(name: str, state: str) -> None:

@@ -111,6 +111,7 @@ def run_wrk(ctx: Context, sc: Scenario, seconds: int) -> dict:
     env = dict(os.environ, BENCH_METHOD=sc.method, BENCH_BODY=sc.body, BENCH_PATHS=",".join(sc.paths),
                BENCH_HEADERS="\n".join(f"{k}: {v}" for k, v in sc.headers.items()),
                BENCH_TOKENS=",".join(ctx.tokens) if sc.tokens else "", BENCH_DELAY_MS=str(sc.delay_ms),
+               BENCH_COUNT_TIMING="1" if sc.count_timing else "0",
                BENCH_OUT=str(out))
     c = sc.connections
     subprocess.run(["wrk", f"-t{c}", f"-c{c}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "timed.lua"),
@@ -156,7 +157,9 @@ def run_all(ctx: Context, procs: Processes, chosen: list[Scenario]) -> dict:
     duration, warmup, rounds = env_int("BENCH_DURATION", 10), env_int("BENCH_WARMUP", 2), env_int("BENCH_ROUNDS", 3)
     runs = {s.name: [] for s in chosen}
     for rnd in range(1, rounds + 1):
-        for sc in chosen:  # alternate scenarios so drift hits them all alike
+        # Alternate scenarios so drift hits them all alike, and reverse the order every other round
+        # (A B B A): the first of a pair (e.g. /hello with and without instrumentation) is not always first.
+        for sc in (chosen if rnd % 2 else list(reversed(chosen))):
             drain(procs.pids())
             if rnd == 1 and warmup:
                 run_wrk(ctx, sc, warmup)

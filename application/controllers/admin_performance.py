@@ -29,6 +29,9 @@ def _bars(series: list[dict], key: str, height: int = 80) -> list[dict]:
 def performance():
     minutes = request.args.get("minutes", 60, type=int)
     minutes = min(max(minutes or 60, 1), 120)
+    recorder = current_app.extensions.get("bs_request_recorder")
+    if recorder is not None:
+        recorder.flush()  # this process's last second too
     data = metrics_store.summary(minutes, _queue_depth())
     if request.accept_mimetypes.best == "application/json":
         return jsonify(data or {"enabled": False})
