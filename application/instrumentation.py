@@ -64,13 +64,17 @@ class RequestRecorder:
 
     def flush(self) -> None:
         self.flush_at = time.monotonic() + self.FLUSH_SECONDS
-        batch, pending = [], self.pending
-        while pending:  # popleft: a record added meanwhile stays for the next flush, none is taken twice
-            batch.append(pending.popleft())
+        pending = self.pending
+        with self.lock:  # the records there now; one added meanwhile waits for the next flush
+            batch = [pending.popleft() for _ in range(len(pending))]
         if not batch:
             return
         if self.stream is not None:
-            lines = "".join(_log_line(record) for record in batch)
+            lines = "".join([  # one comprehension, no call per line: this runs for every request
+                f'{{"request_id": "{_json_str(rid)}", "method": "{method}", "path": "{_json_str(path)}", '
+                f'"status": {status}, "ms": {ms:.2f}, "queries": {queries}, "cache_hits": {hits}, '
+                f'"cache_misses": {misses}}}\n'
+                for rid, method, path, status, ms, queries, hits, misses, _ in batch])
             with self.lock:
                 self.stream.write(lines)
                 self.stream.flush()
@@ -78,15 +82,10 @@ class RequestRecorder:
             metrics_store.record_requests([(r[8], r[4], r[6], r[7]) for r in batch])
 
 
-def _log_line(record: tuple) -> str:
-    request_id, method, path, status, ms, queries, hits, misses, _endpoint = record
-    return (f'{{"request_id": "{_json_str(request_id)}", "method": "{method}", "path": "{_json_str(path)}", '
-            f'"status": {status}, "ms": {ms:.2f}, "queries": {queries}, "cache_hits": {hits}, '
-            f'"cache_misses": {misses}}}\n')
-
-
 def _json_str(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
+    if '"' in value or "\\" in value:
+        return value.replace("\\", "\\\\").replace('"', '\\"')
+    return value
 
 
 class RequestIds:
@@ -123,16 +122,16 @@ class MeasuringMiddleware:
         started = time.perf_counter()
         stats = request_stats.start()
         request_id = environ.get("HTTP_X_REQUEST_ID", "")[:200] or self.ids.next()
-        environ["bs.request_id"] = request_id
+        recorder = self.recorder
 
         def measured_start_response(status, headers, exc_info=None):
             app_ms = (time.perf_counter() - started) * 1000
             headers.append(("Server-Timing", _server_timing(stats, app_ms)))
             headers.append(("X-Request-Id", request_id))
-            if self.recorder is not None:
-                self.recorder.add((request_id, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""),
-                                   status[:3], app_ms, stats.db_queries, stats.cache_hits, stats.cache_misses,
-                                   _endpoint(environ)))
+            if recorder is not None:  # plain values only: the GC skips such tuples while they wait
+                recorder.add((request_id, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""),
+                              status[:3], app_ms, stats.db_queries, stats.cache_hits, stats.cache_misses,
+                              _endpoint(environ)))
             return start_response(status, headers, exc_info)
 
         try:

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(slots=True)  # one small object per request, no __dict__
 class RequestStats:
     db_queries: int = 0
     db_ms: float = 0.0
