@@ -204,7 +204,7 @@ def main() -> None:
 def cleanup_redis(env: dict, run_id: str) -> None:
     """Delete only this run's keys (other people's Redis DBs are never flushed)."""
     for url, pattern in ((env["CACHE_REDIS_URL"], f"bs:bench:{run_id}:*"), (env["CACHE_REDIS_URL"], f"bench:{run_id}:*"),
-                         (env["CELERY_BROKER_URL"], f"bench-{run_id}*")):
+                         (env["CELERY_BROKER_URL"], f"*bench-{run_id}*")):
         client = redis.Redis.from_url(url)
         keys = list(client.scan_iter(match=pattern, count=1000))
         for i in range(0, len(keys), 500):
