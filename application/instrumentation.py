@@ -114,8 +114,8 @@ def _server_timing(stats, app_ms: float) -> str:
 
 
 class MeasuringMiddleware:
-    def __init__(self, wsgi_app, flask_app: Flask, recorder: RequestRecorder | None):
-        self.wsgi_app, self.flask_app, self.recorder = wsgi_app, flask_app, recorder
+    def __init__(self, wsgi_app, recorder: RequestRecorder | None):
+        self.wsgi_app, self.recorder = wsgi_app, recorder
         self.ids = RequestIds()
 
     def __call__(self, environ, start_response):
@@ -161,4 +161,4 @@ def init_app(app: Flask) -> None:
     metrics = metrics_store.enabled()
     recorder = RequestRecorder(stream, metrics) if stream is not None or metrics else None
     app.extensions["bs_request_recorder"] = recorder
-    app.wsgi_app = MeasuringMiddleware(app.wsgi_app, app, recorder)
+    app.wsgi_app = MeasuringMiddleware(app.wsgi_app, recorder)
