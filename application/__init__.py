@@ -4,8 +4,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import Config, config_for_env
-from .extensions import cache, compress, csrf, db
+from .config import Config, config_for_env, engine_options
+from .extensions import cache, compress, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,6 +15,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _refuse_dev_secrets(config_class)
     app = Flask(__name__, static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
     app.config.from_object(config_class)
+    # Pool settings follow the database actually configured (tests and tools override the URL).
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     _configure_logging(app)
     _register_extensions(app)
     _register_blueprints(app)
@@ -45,6 +47,8 @@ def _register_extensions(app: Flask) -> None:
     (ROOT / "db_directory").mkdir(exist_ok=True)
     db_tuning.install()
     db.init_app(app)
+    # Migrations are the only way the schema changes (batch mode: SQLite cannot ALTER most things).
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     cache.init_app(app)
     compress.init_app(app)
     csrf.init_app(app)
@@ -87,6 +91,16 @@ def _register_performance(app: Flask) -> None:
     # builds a request (one Redis GET); measurement wraps everything.
     app.wsgi_app = page_cache.AnonymousPageMiddleware(app.wsgi_app, app)
     instrumentation.init_app(app)
+    _trust_proxies(app)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client address, scheme and host from X-Forwarded-*."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
 
 def _register_cli(app: Flask) -> None:

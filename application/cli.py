@@ -1,20 +1,25 @@
-"""Flask CLI commands: init-db, seed, demo-author."""
+"""Flask CLI commands: init-db, seed, demo-author (the schema itself: `flask db upgrade`, Flask-Migrate)."""
 import click
 from flask import Flask
+from flask_migrate import upgrade
 
 from application.data import data_access
 from application.data.seed import SeedError, seed
-from application.extensions import db
 
 DEMO_EMAIL, DEMO_USERNAME, DEMO_PASSWORD = "author@example.com", "demo_author", "demo-password"
+
+
+def ensure_schema() -> None:
+    """Migrate the database to the newest revision and make sure the roles exist (idempotent)."""
+    upgrade()
+    data_access.ensure_roles()
 
 
 def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
-        """Create tables and roles (idempotent)."""
-        db.create_all()
-        data_access.ensure_roles()
+        """Create or upgrade the schema (flask db upgrade) and the roles (idempotent)."""
+        ensure_schema()
         click.echo("Database ready.")
 
     @app.cli.command("seed")
@@ -26,8 +31,7 @@ def register(app: Flask) -> None:
                   help="user-follows-author pairs (the RealWorld feed)")
     def seed_command(articles, users, likes, seed_value, follows):
         """Insert deterministic demo data into an empty database."""
-        db.create_all()
-        data_access.ensure_roles()
+        ensure_schema()
         with click.progressbar(length=articles + users + likes + follows, label="Seeding") as bar:
             try:
                 counts = seed(articles, users, likes, seed_value, progress=bar.update, follows_count=follows)
@@ -39,8 +43,7 @@ def register(app: Flask) -> None:
     @app.cli.command("demo-author")
     def demo_author():
         """Create the demo author account if missing and print its login."""
-        db.create_all()
-        data_access.ensure_roles()
+        ensure_schema()
         if data_access.get_user_id_by_email(DEMO_EMAIL) is None:
             data_access.create_user(DEMO_EMAIL, DEMO_USERNAME, DEMO_PASSWORD, roles=("reader", "author"))
         click.echo(f"Demo author: {DEMO_EMAIL} / {DEMO_PASSWORD}")

@@ -26,6 +26,23 @@ def _seconds(name: str, default: float) -> float:
     return float(os.environ.get(name) or default)
 
 
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def engine_options(url: str) -> dict:
+    """SQLAlchemy engine options for this database URL: a bounded pool on server databases.
+
+    Budget: web processes x (DB_POOL_SIZE + DB_MAX_OVERFLOW) + workers x the same must stay under
+    PostgreSQL's max_connections (100 by default) - see docs/deploy.md.
+    """
+    options = {"pool_pre_ping": True}
+    if not url.startswith("sqlite"):
+        options.update(pool_size=_int("DB_POOL_SIZE", 5), max_overflow=_int("DB_MAX_OVERFLOW", 5),
+                       pool_timeout=_seconds("DB_POOL_TIMEOUT", 10), pool_recycle=1800)
+    return options
+
+
 def beat_schedule() -> dict:
     """Celery beat entries (tasks by name); each interval is overridable by an env var, in seconds."""
     entries = {
@@ -50,7 +67,8 @@ class Config:
     WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
 
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_DB_PATH}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (werkzeug ProxyFix).
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
     # Each role gets its own DB number so they can be flushed/inspected apart.
@@ -58,6 +76,11 @@ class Config:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or redis_db_url(REDIS_URL, 1)
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or redis_db_url(REDIS_URL, 2)
     SSE_REDIS_URL = os.environ.get("SSE_REDIS_URL") or redis_db_url(REDIS_URL, 3)
+    # Connections per Redis client per process (application/redis_clients.py); a burst waits for a
+    # free connection instead of opening more. SSE streams each hold one, so theirs follows
+    # gunicorn's WORKER_CONNECTIONS.
+    REDIS_MAX_CONNECTIONS = _int("REDIS_MAX_CONNECTIONS", 20)
+    SSE_MAX_CONNECTIONS = _int("WORKER_CONNECTIONS", 100) + 10
     SSE_CHANNEL = "sse"
     # Separate queues let several deployments (or test runs) share one broker DB.
     CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
@@ -66,7 +89,8 @@ class Config:
     CACHE_KEY_PREFIX = "bs:dev:"
     CACHE_DEFAULT_TIMEOUT = 300
     # Short timeouts: a slow or dead Redis must cost milliseconds, not seconds.
-    CACHE_OPTIONS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
+    CACHE_OPTIONS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25,
+                     "max_connections": REDIS_MAX_CONNECTIONS}
     CACHE_RETRY_AFTER_SECONDS = 5  # how long to skip Redis after an error
     CACHE_MAX_INDEX_PAGES = 50  # deeper index pages are built from data, not cached whole
 
@@ -117,8 +141,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
-    # Flask-DebugToolbar: development only (profiling.init_app loads it for this ENV alone).
-    DEBUG_TB_ENABLED = True
+    # Flask-DebugToolbar: development only, and only when asked for (DEBUG_TOOLBAR=1).
+    DEBUG_TB_ENABLED = os.environ.get("DEBUG_TOOLBAR") == "1"
     DEBUG_TB_INTERCEPT_REDIRECTS = False
     DEBUG_TB_HOSTS = ("127.0.0.1", "::1")
     SQLALCHEMY_RECORD_QUERIES = True
@@ -158,8 +182,8 @@ CONFIGS = {
 
 
 def config_for_env(name: str | None = None) -> type[Config]:
-    """The config class for ENV (default development); unknown names are an error."""
-    name = (name or os.environ.get("ENV") or "development").lower()
+    """The config class for ENV (default production: safe unless asked otherwise); unknown names are an error."""
+    name = (name or os.environ.get("ENV") or "production").lower()
     if name not in CONFIGS:
         raise SystemExit(f"ENV={name!r} is not one of: {', '.join(CONFIGS)}")
     return CONFIGS[name]

@@ -1,6 +1,7 @@
 """Extensions, created unbound: create_app() binds them. No app imports here."""
 from flask_caching import Cache
 from flask_compress import Compress
+from flask_migrate import Migrate
 from flask_security import Security
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -16,3 +17,4 @@ cache = Cache()
 security = Security()
 compress = Compress()
 csrf = CSRFProtect()
+migrate = Migrate()

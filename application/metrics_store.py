@@ -14,6 +14,8 @@ import time
 import redis
 from flask import Flask
 
+from application import redis_clients
+
 # Upper bounds (ms) of the latency histogram buckets; the last one catches the rest.
 BUCKETS_MS = (0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000,
               float("inf"))
@@ -24,7 +26,7 @@ PAUSE_AFTER_ERROR = 10.0
 
 class MetricsStore:
     def __init__(self, url: str, prefix: str):
-        self.client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self.client = redis_clients.client_for(url, "metrics", socket_timeout=0.25, connect_timeout=0.25)
         self.prefix = prefix
         self._lock = threading.Lock()
         self._pending: dict = {}

@@ -1,8 +1,8 @@
 """Profile one request with pyinstrument.
 
 `?profile=1` on any page returns pyinstrument's HTML report instead of the
-page: for anyone in development, for admins only elsewhere (ignored for
-everyone else). `flask --app main profile PATH` profiles PATH in-process and
+page, for a logged-in admin only, in every config (ignored for everyone else:
+an anonymous report leaks timings and code paths and costs ~1 MB). `flask --app main profile PATH` profiles PATH in-process and
 prints the hottest calls.
 """
 import click
@@ -13,8 +13,6 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 
 def _allowed() -> bool:
-    if current_app.config.get("ENV_NAME") == "development":
-        return True
     return current_user.is_authenticated and current_user.has_role("admin")
 
 
@@ -58,7 +56,7 @@ def profile_path(app: Flask, path: str, email: str | None = None, repeat: int = 
 
 
 def _debug_toolbar(app: Flask) -> None:
-    # Development only: never loaded in test, stage or production (not even imported there).
+    # Development with DEBUG_TOOLBAR=1 only: never loaded otherwise (not even imported).
     if app.config.get("ENV_NAME") == "development" and not app.testing and app.config.get("DEBUG_TB_ENABLED"):
         from flask_debugtoolbar import DebugToolbarExtension
 

@@ -9,7 +9,6 @@ the generator and the pub/sub connection is released (within two heartbeats).
 """
 import json
 import logging
-import threading
 import time
 
 import redis
@@ -17,24 +16,15 @@ from flask import current_app
 from flask_sse import Message, ServerSentEventsBlueprint
 from redis.exceptions import RedisError
 
+from application import redis_clients
+
 log = logging.getLogger(__name__)
 
-_clients: dict[tuple[str, str], redis.Redis] = {}
-_clients_lock = threading.Lock()
-
-
 def redis_client(url: str, name: str, **options) -> redis.Redis:
-    """The process-wide client (and connection pool) for this URL and role; redis-py resets it after fork."""
-    key = (url, name)
-    client = _clients.get(key)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                # The name shows in CLIENT LIST, so open streams can be counted (see docs/jobs.md).
-                client = redis.Redis.from_url(url, client_name=name, socket_connect_timeout=1, **options)
-                _clients[key] = client
-    return client
+    """The process-wide client for this URL and role; its name shows in CLIENT LIST (docs/jobs.md)."""
+    cap = current_app.config.get("SSE_MAX_CONNECTIONS", 110) if name.endswith("-stream") else \
+        current_app.config.get("REDIS_MAX_CONNECTIONS", 20)
+    return redis_clients.client_for(url, name, client_name=name, max_connections=cap, connect_timeout=1, **options)
 
 
 class BroadsheetSSE(ServerSentEventsBlueprint):
@@ -58,7 +48,7 @@ class BroadsheetSSE(ServerSentEventsBlueprint):
         # Only the configured channel: clients may not listen in on arbitrary pub/sub channels.
         cfg = current_app.config
         client = redis_client(self._url(), cfg.get("SSE_CLIENT_NAME", "broadsheet-sse") + "-stream",
-                              socket_keepalive=True)
+                              socket_timeout=None, socket_keepalive=True)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         try:
             # Subscribed before the first byte: a client that sees the stream open misses nothing.

@@ -1,4 +1,5 @@
-"""Fixtures: a fresh app and SQLite file per test, clients, users, real-Redis variants."""
+"""Fixtures: a fresh app and database per test (SQLite, or PostgreSQL with TEST_DATABASE_URL), clients,
+users, real-Redis variants."""
 import os
 import socket
 import uuid
@@ -9,14 +10,13 @@ import redis
 from application import create_app
 from application.config import TestConfig, redis_db_url
 from application.extensions import db
-from application.data import data_access
 
-from . import factories
+from . import databases, factories
+from .databases import RUN_ID
 
 REDIS_BASE = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
 # DB numbers reserved for tests; every key also carries this run's unique prefix.
 TEST_CACHE_DB, TEST_SSE_DB, TEST_BROKER_DB, TEST_RESULT_DB = 10, 11, 12, 13
-RUN_ID = uuid.uuid4().hex[:10]
 
 
 def free_port() -> int:
@@ -30,7 +30,6 @@ def free_port() -> int:
 
 def make_config(tmp_path, **overrides) -> type[TestConfig]:
     attrs = {
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "REDIS_URL": REDIS_BASE,
         "CACHE_REDIS_URL": redis_db_url(REDIS_BASE, TEST_CACHE_DB),
         "SSE_REDIS_URL": redis_db_url(REDIS_BASE, TEST_SSE_DB),
@@ -40,15 +39,22 @@ def make_config(tmp_path, **overrides) -> type[TestConfig]:
         "CELERY_TASK_DEFAULT_QUEUE": f"test-{RUN_ID}",
     }
     attrs.update(overrides)
+    if "SQLALCHEMY_DATABASE_URI" not in attrs:
+        attrs["SQLALCHEMY_DATABASE_URI"] = databases.fresh_database_url(tmp_path)
     return type("PerTestConfig", (TestConfig,), attrs)
 
 
 def build_app(config_class):
-    app = create_app(config_class)
-    with app.app_context():
-        db.create_all()
-        data_access.ensure_roles()
-    return app
+    """The app on its (already migrated) database."""
+    return create_app(config_class)
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():
+    """PostgreSQL databases a test made are dropped after it (after its processes have stopped)."""
+    mark = len(databases.created)
+    yield
+    databases.drop_created_since(mark)
 
 
 def _dispose(app):

@@ -1,7 +1,7 @@
 """Entry module for processes the tests start (worker, beat, gunicorn): the per-test config.
 
 The test passes its config overrides as JSON in BS_TEST_CONFIG, so the process uses the same
-SQLite file, Redis DB numbers, key prefix, SSE channel and queue as the test itself.
+database, Redis DB numbers, key prefix, SSE channel and queue as the test itself.
 """
 import json
 import os

@@ -114,7 +114,6 @@ def stack_app(tmp_path, cache_prefix):
         CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE=f"test-{RUN_ID}-{suffix}",
         CELERY_RESULT_EXPIRES=600, CELERY_OPTIONS={"worker_enable_remote_control": False},
         SSE_HEARTBEAT_SECONDS=1, SSE_CLIENT_NAME=f"bs-test-{RUN_ID}-{suffix}",
-        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 15}},  # several processes share the file
     )
     app = build_app(cfg)
     app.config["BS_OVERRIDES"] = config_overrides(cfg)

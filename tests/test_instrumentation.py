@@ -49,8 +49,13 @@ def test_one_json_log_line_per_request(tmp_path):
                                    "queries": 0, "cache_hits": 0, "cache_misses": 0}
 
 
-def test_profile_param_is_admin_only_outside_development(client, make_user):
+def test_profile_param_is_admin_only_in_every_config(client, make_user, tmp_path):
     assert client.get("/hello?profile=1").data == b"World"
+    from application import create_app
+    from application.config import DevelopmentConfig
+
+    dev = create_app(type("Dev", (DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"}))
+    assert dev.test_client().get("/hello?profile=1").data == b"World"  # anonymous: ignored in development too
     admin = make_user("boss", roles=("admin",))
     login(client, admin["email"])
     r = client.get("/?profile=1")
@@ -63,12 +68,13 @@ def test_profile_cli_prints_hottest_calls(runner):
     assert "/ -> 200" in result.output and "index" in result.output
 
 
-def test_debug_toolbar_only_in_development(app, tmp_path):
+def test_debug_toolbar_only_in_development_when_asked(app, tmp_path):
     from application import create_app
     from application.config import DevelopmentConfig
 
     assert "debugtoolbar" not in app.blueprints  # test config
-    dev = type("Dev", (DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'd.sqlite3'}"})
-    dev_app = create_app(dev)
+    uri = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'd.sqlite3'}"}
+    assert "debugtoolbar" not in create_app(type("Dev", (DevelopmentConfig,), uri)).blueprints  # not by default
+    dev_app = create_app(type("Dev", (DevelopmentConfig,), {**uri, "DEBUG_TB_ENABLED": True}))  # DEBUG_TOOLBAR=1
     assert "debugtoolbar" in dev_app.blueprints
     assert dev_app.config["DEBUG_TB_INTERCEPT_REDIRECTS"] is False

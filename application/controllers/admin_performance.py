@@ -3,7 +3,7 @@ import redis
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_security import auth_required, roles_required
 
-from application import metrics_store
+from application import metrics_store, redis_clients
 
 bp = Blueprint("admin_performance", __name__)
 
@@ -11,7 +11,8 @@ bp = Blueprint("admin_performance", __name__)
 def _queue_depth() -> int | None:
     cfg = current_app.config
     try:
-        client = redis.Redis.from_url(cfg["CELERY_BROKER_URL"], socket_timeout=0.25, socket_connect_timeout=0.25)
+        client = redis_clients.app_client(cfg, "CELERY_BROKER_URL", "queue-depth", socket_timeout=0.25,
+                                          connect_timeout=0.25, max_connections=4)
         return client.llen(cfg.get("CELERY_TASK_DEFAULT_QUEUE", "celery"))
     except redis.RedisError:
         return None

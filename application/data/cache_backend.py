@@ -12,7 +12,7 @@ import time
 from flask_caching.backends.rediscache import RedisCache
 from redis.exceptions import RedisError
 
-from application import request_stats
+from application import redis_clients, request_stats
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,14 @@ class ResilientRedisCache(RedisCache):
     @classmethod
     def factory(cls, app, config, args, kwargs):
         kwargs["retry_after"] = config.get("CACHE_RETRY_AFTER_SECONDS", 5.0)
-        return super().factory(app, config, args, kwargs)
+        # CACHE_OPTIONS arrive in kwargs: they configure the process-wide bounded pool
+        # (application/redis_clients.py), not an uncapped pool per app.
+        kwargs["host"] = redis_clients.client_for(
+            config["CACHE_REDIS_URL"], "cache", max_connections=kwargs.pop("max_connections", 20),
+            socket_timeout=kwargs.pop("socket_timeout", 0.25),
+            connect_timeout=kwargs.pop("socket_connect_timeout", 0.25))
+        kwargs["key_prefix"] = config.get("CACHE_KEY_PREFIX") or ""
+        return cls(*args, **kwargs)
 
     @property
     def client(self):

@@ -44,6 +44,9 @@ def celery_settings(config) -> dict:
         # and under gevent every request greenlet is a thread: each like built a new backend, opened
         # a new Redis connection and SUBSCRIBEd (the patch below only reached the first backend).
         "result_backend_thread_safe": True,
+        # Bounded Redis pools for the broker and the result backend (application/redis_clients.py caps the rest).
+        "broker_pool_limit": config.get("REDIS_MAX_CONNECTIONS", 20),
+        "redis_max_connections": config.get("REDIS_MAX_CONNECTIONS", 20),
     }
     # Any other Celery setting, by its Celery name (e.g. tests turn off remote control).
     settings.update(config.get("CELERY_OPTIONS", {}))

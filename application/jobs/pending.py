@@ -8,15 +8,13 @@ after that queues a new recount, and one committed before it is counted.
 import redis
 from flask import current_app
 
+from application import redis_clients
+
 PENDING_SECONDS = 60  # a lost task (broker flushed, worker killed) stops coalescing at most this long
 
 
 def client() -> redis.Redis:
-    extensions = current_app.extensions
-    if "bs_pending_redis" not in extensions:
-        extensions["bs_pending_redis"] = redis.Redis.from_url(
-            current_app.config["CELERY_BROKER_URL"], socket_timeout=0.5, socket_connect_timeout=0.5)
-    return extensions["bs_pending_redis"]
+    return redis_clients.app_client(current_app.config, "CELERY_BROKER_URL", "like-pending")
 
 
 def key(article_id: int) -> str:

@@ -2,6 +2,7 @@
 import redis
 from sqlalchemy import text
 
+from application import redis_clients
 from application.extensions import db
 
 
@@ -16,10 +17,6 @@ def check_database() -> bool:
 
 def check_redis(url: str) -> bool:
     try:
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
+        return bool(redis_clients.client_for(url, "health", max_connections=4).ping())
     except redis.RedisError:
         return False
