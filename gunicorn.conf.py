@@ -1,6 +1,15 @@
 """gunicorn settings for local runs and production: gevent workers (SSE needs them)."""
 import multiprocessing
 import os
+import sys
+
+from application.config import config_for_env
+
+# Refuse in the master, with one line, before any worker boots (a worker that exits is only respawned).
+_missing = config_for_env().missing_secrets() if config_for_env().ENV_NAME in ("stage", "production") else []
+if _missing:
+    sys.exit(f"Refusing to start with ENV={config_for_env().ENV_NAME}: set {', '.join(_missing)} "
+             "in the environment (unset or left at a development default).")
 
 worker_class = "gevent"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))

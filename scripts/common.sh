@@ -68,13 +68,56 @@ ensure_redis() {
   log "could not start Redis"; exit 1
 }
 
-# Stop what this script started (by PID; never by name).
+# Stop what this script started (by PID; never by name), and a private PostgreSQL cluster if we started one.
+STARTED_PG=()
+STARTED_PG_DIR=""
 stop_started() {
   local pid
+  if [ "${#STARTED_PG[@]}" -gt 0 ]; then "${STARTED_PG[@]}" >/dev/null 2>&1 || true; fi
+  if [ -n "$STARTED_PG_DIR" ]; then rm -rf "$STARTED_PG_DIR"; fi
   for pid in "${STARTED_PIDS[@]:-}"; do
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   done
   for pid in "${STARTED_PIDS[@]:-}"; do
     [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
   done
+}
+
+pg_answers() {  # pg_answers SQLALCHEMY_URL
+  "$VENV/bin/python" - "$1" <<'PY' 2>/dev/null
+import sys, psycopg
+url = sys.argv[1].replace("postgresql+psycopg://", "postgresql://")
+try:
+    psycopg.connect(url, connect_timeout=2).close()
+except Exception:
+    sys.exit(1)
+PY
+}
+
+# Export TEST_DATABASE_URL, a PostgreSQL server the tests may create and drop databases on: the one given,
+# else the server of a PostgreSQL DATABASE_URL, else 127.0.0.1:5432, else a private cluster we start
+# (installing Debian's postgresql first when we are root and it is missing); stopped again on exit.
+ensure_postgres() {
+  local url
+  for url in "${TEST_DATABASE_URL:-}" "${DATABASE_URL:-}" "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"; do
+    case "$url" in postgresql*) ;; *) continue ;; esac
+    if pg_answers "$url"; then export TEST_DATABASE_URL="$url"; return; fi
+  done
+  local bin; bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  if [ -z "$bin" ] && [ "$(id -u)" = "0" ]; then
+    log "installing PostgreSQL (Debian's postgresql package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  fi
+  [ -n "$bin" ] || { log "no PostgreSQL server answers and none can be started"; exit 1; }
+  local port dir as=()
+  port="$(free_port)"; dir="$(mktemp -d /tmp/broadsheet-pg.XXXXXX)"
+  # PostgreSQL refuses to run as root: run the private cluster as the postgres user.
+  if [ "$(id -u)" = "0" ]; then chown postgres "$dir"; as=(runuser -u postgres --); fi
+  "${as[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+  STARTED_PG=("${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop)
+  STARTED_PG_DIR="$dir"
+  export TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
+  log "started PostgreSQL ($bin) on port $port"
 }

@@ -49,13 +49,16 @@ def test_one_json_log_line_per_request(tmp_path):
                                    "queries": 0, "cache_hits": 0, "cache_misses": 0}
 
 
-def test_profile_param_is_admin_only_in_every_config(client, make_user, tmp_path):
-    assert client.get("/hello?profile=1").data == b"World"
+def test_profile_param_is_ignored_anonymously_even_in_development(tmp_path):
     from application import create_app
     from application.config import DevelopmentConfig
 
     dev = create_app(type("Dev", (DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"}))
-    assert dev.test_client().get("/hello?profile=1").data == b"World"  # anonymous: ignored in development too
+    assert dev.test_client().get("/hello?profile=1").data == b"World"
+
+
+def test_profile_param_is_admin_only(client, make_user):
+    assert client.get("/hello?profile=1").data == b"World"
     admin = make_user("boss", roles=("admin",))
     login(client, admin["email"])
     r = client.get("/?profile=1")

@@ -78,7 +78,7 @@ def test_env_selects_the_config_class(monkeypatch):
     assert config_for_env("production").ENV_NAME == "production"
     assert config_for_env("test").ENV_NAME == "test"
     monkeypatch.delenv("ENV", raising=False)
-    assert config_for_env().ENV_NAME == "development"
+    assert config_for_env().ENV_NAME == "production"  # safe by default: only the local scripts ask for development
 
 
 def _start(env_overrides):
