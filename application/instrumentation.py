@@ -76,8 +76,11 @@ class RequestRecorder:
                 f'"cache_misses": {misses}}}\n'
                 for rid, method, path, status, ms, queries, hits, misses, _ in batch])
             with self.lock:
-                self.stream.write(lines)
-                self.stream.flush()
+                try:
+                    self.stream.write(lines)
+                    self.stream.flush()
+                except (OSError, ValueError):  # the stream was closed under us (at exit): drop the lines
+                    pass
         if self.metrics:
             metrics_store.record_requests([(r[8], r[4], r[6], r[7]) for r in batch])
 

@@ -17,10 +17,13 @@ def _allowed() -> bool:
 
 
 def _start():
-    if request.args.get("profile") != "1" or not _allowed():
+    if "profile" not in request.args:
         return
-    # Hide the parameter from the page itself (the index treats unknown parameters as a 404).
+    # Hide the parameter from the page itself, for everyone: the page is served as without it.
+    wanted = request.args.get("profile") == "1"
     request.args = ImmutableMultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "profile"])
+    if not wanted or not _allowed():
+        return
     g.bs_profiler = Profiler(interval=0.0005, async_mode="disabled")
     g.bs_profiler.start()
 
