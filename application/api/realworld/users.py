@@ -2,6 +2,7 @@
 from flask import jsonify
 
 from application.data import data_access
+from application.extensions import security
 
 from . import bp, schemas
 from .common import ApiError, body, current_api_user, current_user_id, operation
@@ -15,6 +16,14 @@ def _user(account: dict) -> dict:
 
 def _conflict(exc: data_access.AccountConflict) -> ApiError:
     return ApiError(422, *[f"{field}: has already been taken" for field in exc.fields])
+
+
+def _username_taken(username: str | None, own_id: int | None = None) -> bool:
+    """Usernames are unique whatever their case: the same lookup as the register page's form."""
+    if not username:
+        return False
+    user = security.datastore.find_user(case_insensitive=True, username=username)
+    return user is not None and user.id != own_id
 
 
 @bp.post("/users/login")
@@ -33,6 +42,8 @@ def login():
      responses={201: schemas.UserResponse, 422: schemas.GenericError})
 def register():
     data = body(schemas.NewUserRequest)
+    if _username_taken(data["username"]):
+        raise ApiError(422, "username: has already been taken")
     try:
         account = data_access.register_account(data["email"], data["username"], data["password"])
     except data_access.AccountConflict as exc:
@@ -54,6 +65,8 @@ def update_user():
     data = body(schemas.UpdateUserRequest)
     if not data:
         raise ApiError(422, "user: at least one of email, username, password, bio, image is required")
+    if _username_taken(data.get("username"), own_id=current_user_id()):
+        raise ApiError(422, "username: has already been taken")
     try:
         account = data_access.update_account(current_user_id(), **data)
     except data_access.AccountConflict as exc:
