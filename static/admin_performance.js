@@ -12,10 +12,19 @@
 
   function width(el) { return Math.max(240, el.clientWidth); }
 
-  function options(el, label, series) {
+  // At least `minSpan` seconds on the time axis, so a few samples don't stretch over years.
+  function timeRange(minSpan) {
+    return function (u, min, max) {
+      if (min === null || max === null) { max = Date.now() / 1000; min = max; }
+      return [Math.min(min, max - minSpan), max];
+    };
+  }
+
+  function options(el, label, series, yRange) {
+    series.forEach(function (s) { s.points = { show: true, size: 4 }; });
     return {
       width: width(el), height: 220,
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: timeRange(600) }, y: yRange ? { range: yRange } : {} },
       axes: [{ label: "time (UTC)" }, { label: label, size: 60 }],
       series: [{ label: "time" }].concat(series),
       legend: { live: false },
@@ -23,12 +32,12 @@
   }
 
   // One chart per container: created on first data, then only fed new data.
-  function draw(id, label, series, data) {
+  function draw(id, label, series, data, yRange) {
     var el = document.getElementById(id);
     if (!el) return;
     if (!plots[id]) {
       el.textContent = "";
-      plots[id] = new uPlot(options(el, label, series), data, el);
+      plots[id] = new uPlot(options(el, label, series, yRange), data, el);
       window.Broadsheet = window.Broadsheet || {};
       (window.Broadsheet.charts = window.Broadsheet.charts || {})[id] = plots[id];
     } else {
@@ -70,7 +79,7 @@
     var charts = data.charts;
     fillSelect(Object.keys(charts.endpoints));
     if (select.options.length) drawLatency();
-    draw("chart-hits", "% hits", [{ label: "hit ratio", stroke: "#2f855a", width: 2 }], [charts.x, charts.hit_ratio_pct]);
+    draw("chart-hits", "% hits", [{ label: "hit ratio", stroke: "#2f855a", width: 2 }], [charts.x, charts.hit_ratio_pct], [0, 100]);
     draw("chart-requests", "requests", [{ label: "requests", stroke: "#2b6cb0", fill: "rgba(43,108,176,.15)" }],
          [charts.x, charts.requests]);
     draw("chart-tasks", "tasks", [{ label: "tasks done", stroke: "#6b46c1", fill: "rgba(107,70,193,.15)" }],
