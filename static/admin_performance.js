@@ -7,24 +7,17 @@
   var refreshMs = 1000 * (parseInt(root.dataset.refreshSeconds, 10) || 10);
   var select = document.getElementById("endpoint-select");
   var plots = {};
-  var queue = { x: [], y: [] };
+  // Samples taken by this page; the empty first point gives the axis a 10-minute span from the start.
+  var queue = { x: [Date.now() / 1000 - 600], y: [null] };
   var latest = null;
 
   function width(el) { return Math.max(240, el.clientWidth); }
-
-  // At least `minSpan` seconds on the time axis, so a few samples don't stretch over years.
-  function timeRange(minSpan) {
-    return function (u, min, max) {
-      if (min === null || max === null) { max = Date.now() / 1000; min = max; }
-      return [Math.min(min, max - minSpan), max];
-    };
-  }
 
   function options(el, label, series, yRange) {
     series.forEach(function (s) { s.points = { show: true, size: 4 }; });
     return {
       width: width(el), height: 220,
-      scales: { x: { time: true, range: timeRange(600) }, y: yRange ? { range: yRange } : {} },
+      scales: { x: { time: true }, y: yRange ? { range: yRange } : {} },
       axes: [{ label: "time (UTC)" }, { label: label, size: 60 }],
       series: [{ label: "time" }].concat(series),
       legend: { live: false },
@@ -56,7 +49,12 @@
         select.appendChild(option);
       });
     }
-    if (names.indexOf(chosen) >= 0) select.value = chosen;
+    if (names.indexOf(chosen) >= 0) {
+      select.value = chosen;
+    } else {  // the busiest named route ("(no route)" is 404s and the like)
+      var named = names.filter(function (n) { return n.charAt(0) !== "("; });
+      if (named.length) select.value = named[0];
+    }
   }
 
   function drawLatency() {
