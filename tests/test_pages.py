@@ -244,3 +244,26 @@ def test_admin_digest_builds_today_on_demand(app, client, make_user, make_articl
     login(client, admin["email"])
     html = client.get("/admin/digest").get_data(as_text=True)
     assert "Liked today" in html and "No digest stored yet" not in html
+
+
+def test_server_errors_and_unavailable_pages_are_kind(app):
+    from flask import render_template
+    from werkzeug.exceptions import InternalServerError, ServiceUnavailable, TooManyRequests
+
+    with app.test_request_context("/"):
+        for exc, kind in ((InternalServerError, "went wrong on our side"), (ServiceUnavailable, "briefly unavailable"),
+                          (TooManyRequests, "Slow down")):
+            html = render_template("error.html", code=exc.code, name=exc.name, description=exc.description)
+            assert kind in html and exc.description not in html and "navbar" in html, exc.code
+        custom = render_template("error.html", code=403, name="Forbidden", description="Only editors may do that.")
+        assert "Only editors may do that." in custom
+
+
+def test_an_unexpected_exception_is_a_kind_500_page(app, client):
+    def boom():
+        raise RuntimeError("bug")
+
+    app.add_url_rule("/boom-for-test", "boom_for_test", boom)
+    app.debug = False
+    r = client.get("/boom-for-test")
+    assert r.status_code == 500 and "went wrong on our side" in r.get_data(as_text=True)
