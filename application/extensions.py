@@ -7,6 +7,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from application.usernames import UsernameRule
+
 
 class Base(DeclarativeBase):
     pass
@@ -14,7 +16,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 cache = Cache()
-security = Security()
+security = Security(username_util_cls=UsernameRule)  # the site's username rule everywhere
 compress = Compress()
 csrf = CSRFProtect()
 migrate = Migrate()

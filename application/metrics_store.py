@@ -158,7 +158,7 @@ def _read(store: MetricsStore, minutes: list[int]) -> tuple[dict, dict, dict]:
 
 
 def summary(minutes: int = 60, queue_depth: int | None = None) -> dict | None:
-    """The last `minutes`: per-endpoint count/p50/p99, cache hit ratio, task counts, per-minute series."""
+    """The last `minutes`: per-endpoint count/p50/p99 (in total and per minute), cache hit ratio, tasks, series."""
     store = _store
     if store is None:
         return None
@@ -168,9 +168,12 @@ def summary(minutes: int = 60, queue_depth: int | None = None) -> dict | None:
     lat, cache, tasks = _read(store, span)
     per_endpoint: dict[str, dict[int, int]] = {}
     series = []
+    by_endpoint: dict[str, dict[int, dict]] = {}  # endpoint -> minute -> {count, p50_ms, p99_ms}
     for minute in span:
         merged: dict[int, int] = {}
         for endpoint, hist in lat[minute].items():
+            by_endpoint.setdefault(endpoint, {})[minute] = {
+                "count": sum(hist.values()), "p50_ms": _quantile(hist, 0.5), "p99_ms": _quantile(hist, 0.99)}
             target = per_endpoint.setdefault(endpoint, {})
             for b, n in hist.items():
                 target[b] = target.get(b, 0) + n
@@ -187,4 +190,4 @@ def summary(minutes: int = 60, queue_depth: int | None = None) -> dict | None:
             task_totals[k] = task_totals.get(k, 0) + n
     return {"endpoints": endpoints, "series": series, "cache_hit_ratio": hits / (hits + misses) if hits + misses else None,
             "cache_hits": hits, "cache_misses": misses, "tasks": task_totals, "queue_depth": queue_depth,
-            "minutes": minutes}
+            "minutes": minutes, "endpoint_series": by_endpoint}

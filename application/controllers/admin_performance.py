@@ -1,4 +1,8 @@
-"""/admin/performance: per-endpoint p50/p99 and counts, cache hit ratio, Celery queue and tasks (admins only)."""
+"""/admin/performance: per-endpoint p50/p99 over time, cache hit ratio, Celery queue and tasks (admins only).
+
+The page is a shell; static/admin_performance.js draws the charts (uPlot,
+vendored) from this same URL asked for as JSON, and refreshes them.
+"""
 import redis
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_security import auth_required, roles_required
@@ -6,6 +10,10 @@ from flask_security import auth_required, roles_required
 from application import metrics_store, redis_clients
 
 bp = Blueprint("admin_performance", __name__)
+
+# The debug toolbar's own requests (its panels, static files) would dominate the table.
+OWN_TOOLING = ("debugtoolbar.", "_debug_toolbar")
+TOP_ENDPOINTS = 8  # endpoints given per-minute series (the busiest)
 
 
 def _queue_depth() -> int | None:
@@ -18,10 +26,26 @@ def _queue_depth() -> int | None:
         return None
 
 
-def _bars(series: list[dict], key: str, height: int = 80) -> list[dict]:
-    """Per-minute bars scaled to `height` pixels (drawn as inline SVG: no chart library, no CDN)."""
-    top = max((s[key] or 0) for s in series) or 1
-    return [{"x": i * 8, "h": round(height * (s[key] or 0) / top, 1), "v": s[key]} for i, s in enumerate(series)]
+def _without_tooling(data: dict) -> dict:
+    endpoints = [e for e in data["endpoints"] if not e["endpoint"].startswith(OWN_TOOLING)]
+    return {**data, "endpoints": endpoints}
+
+
+def _charts(data: dict) -> dict:
+    """Columns for the charts: x = minute start (epoch seconds), one array per series (null = no data)."""
+    minutes = [s["minute"] for s in data["series"]]
+    per_minute = data.get("endpoint_series", {})
+    endpoints = {}
+    for e in data["endpoints"][:TOP_ENDPOINTS]:
+        points = per_minute.get(e["endpoint"], {})
+        endpoints[e["endpoint"]] = {
+            "p50_ms": [points.get(m, {}).get("p50_ms") for m in minutes],
+            "p99_ms": [points.get(m, {}).get("p99_ms") for m in minutes],
+        }
+    hit_ratio = [round(100 * s["hits"] / (s["hits"] + s["misses"]), 1) if s["hits"] + s["misses"] else None
+                 for s in data["series"]]
+    return {"x": [m * 60 for m in minutes], "endpoints": endpoints, "hit_ratio_pct": hit_ratio,
+            "requests": [s["requests"] for s in data["series"]], "tasks": [s["tasks"] for s in data["series"]]}
 
 
 @bp.get("/admin/performance")
@@ -34,10 +58,10 @@ def performance():
     if recorder is not None:
         recorder.flush()  # this process's last second too
     data = metrics_store.summary(minutes, _queue_depth())
+    if data:
+        data = _without_tooling(data)
+        data["charts"] = _charts(data)
+        data.pop("endpoint_series", None)  # reshaped into charts
     if request.accept_mimetypes.best == "application/json":
         return jsonify(data or {"enabled": False})
-    charts = None
-    if data:
-        charts = {"requests": _bars(data["series"], "requests"), "p99": _bars(data["series"], "p99_ms"),
-                  "tasks": _bars(data["series"], "tasks")}
-    return render_template("admin_performance.html", data=data, charts=charts)
+    return render_template("admin_performance.html", data=data)

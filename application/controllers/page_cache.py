@@ -83,6 +83,12 @@ cache_article_page = cache.cached(
 )
 
 
+def cache_page(make_key):
+    """@cached for another public page (anonymous, no query string), keyed by make_key(**view_args)."""
+    return cache.cached(timeout=PAGE_TIMEOUT, unless=_article_uncacheable,
+                        make_cache_key=lambda *a, **kw: make_key(**kw), response_filter=_only_ok)
+
+
 class AnonymousPageMiddleware:
     """WSGI fast path: an anonymous GET of a cached page is one Redis GET, before Flask builds a request.
 

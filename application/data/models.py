@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from flask_security.models import fsqla_v3 as fsqla
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, func
 
 from application.extensions import db
 
@@ -45,6 +45,10 @@ class User(db.Model, fsqla.FsUserMixin):
     __tablename__ = "user"
     bio = db.Column(db.Text, nullable=True)
     image = db.Column(db.String(500), nullable=True)
+
+
+# Usernames are unique whatever their case ("Jake" and "jake" are one name).
+Index("uq_user_username_lower", func.lower(User.username), unique=True)
 
 
 class Article(db.Model):

@@ -3,6 +3,7 @@ and the OpenAPI document (openapi.py) is generated from them and the response sc
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
 from application.extensions import security
+from application.usernames import username_problem
 
 MAX_LIMIT = 100
 TEXT = validate.Length(max=100_000)
@@ -40,9 +41,9 @@ class AccountFields(Lenient):
 
     @validates("username")
     def _username(self, value: str, **_) -> None:
-        msg, _normalized = security._username_util.validate(value)
+        msg = username_problem(value)  # the site's rule (application/usernames.py), unnormalised
         if msg:
-            raise ValidationError(str(msg))
+            raise ValidationError(msg)
 
     @validates("password")
     def _password(self, value: str, **_) -> None:

@@ -2,6 +2,7 @@
 from flask import jsonify
 
 from application.data import data_access
+from application.extensions import security
 
 from . import bp, schemas
 from .common import ApiError, body, current_api_user, current_user_id, operation
@@ -15,6 +16,18 @@ def _user(account: dict) -> dict:
 
 def _conflict(exc: data_access.AccountConflict) -> ApiError:
     return ApiError(422, *[f"{field}: has already been taken" for field in exc.fields])
+
+
+def _taken_by_another(own_id: int | None, **identity) -> bool:
+    user = security.datastore.find_user(case_insensitive=True, **identity)
+    return user is not None and user.id != own_id
+
+
+def _case_conflicts(email: str | None, username: str | None, own_id: int | None = None) -> list[str]:
+    """Fields another account holds, usernames compared whatever their case (as on the register page)."""
+    if not username or not _taken_by_another(own_id, username=username):
+        return []  # other conflicts are data_access's to find (AccountConflict)
+    return (["email"] if email and _taken_by_another(own_id, email=email) else []) + ["username"]
 
 
 @bp.post("/users/login")
@@ -33,6 +46,8 @@ def login():
      responses={201: schemas.UserResponse, 422: schemas.GenericError})
 def register():
     data = body(schemas.NewUserRequest)
+    if conflict := _case_conflicts(data["email"], data["username"]):
+        raise _conflict(data_access.AccountConflict(conflict))
     try:
         account = data_access.register_account(data["email"], data["username"], data["password"])
     except data_access.AccountConflict as exc:
@@ -54,6 +69,8 @@ def update_user():
     data = body(schemas.UpdateUserRequest)
     if not data:
         raise ApiError(422, "user: at least one of email, username, password, bio, image is required")
+    if conflict := _case_conflicts(data.get("email"), data.get("username"), own_id=current_user_id()):
+        raise _conflict(data_access.AccountConflict(conflict))
     try:
         account = data_access.update_account(current_user_id(), **data)
     except data_access.AccountConflict as exc:

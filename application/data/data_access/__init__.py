@@ -18,7 +18,9 @@ from .users import (  # noqa: F401
     ROLES, add_role, count_users, create_user, ensure_roles, get_author, get_user_id_by_email,
     update_profile,
 )
-from .digest import build_daily_digest, list_daily_digests, store_daily_digests  # noqa: F401
+from .digest import (  # noqa: F401
+    build_daily_digest, list_daily_digests, list_daily_digests_current, store_daily_digests,
+)
 from .webhooks import (  # noqa: F401
     find_article_ref, find_user_id_by_email, finish_webhook_delivery, get_webhook_delivery,
     purge_webhook_deliveries, store_webhook_delivery,

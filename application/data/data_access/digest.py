@@ -62,3 +62,16 @@ def list_daily_digests(limit: int = 14) -> list[dict]:
     """The newest stored digests, newest first (uncached: an admin page)."""
     rows = db.session.scalars(select(DailyDigest).order_by(DailyDigest.day.desc()).limit(limit)).all()
     return [{**row.data, "updated_at": iso(row.updated_at)} for row in rows]
+
+
+def list_daily_digests_current(limit: int = 14) -> list[dict]:
+    """Like list_daily_digests, but first stores today's (and yesterday's) digest if today's is missing.
+
+    The beat job runs hourly, so without this the admin page is empty for up to
+    an hour after a deploy or a new day; building on demand is the job's own code.
+    """
+    digests = list_daily_digests(limit)
+    if not digests or digests[0]["day"] != utcnow().date().isoformat():
+        store_daily_digests()
+        digests = list_daily_digests(limit)
+    return digests
