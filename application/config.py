@@ -103,6 +103,8 @@ class Config:
     SECURITY_PASSWORD_HASH = "argon2"
     SECURITY_TOKEN_AUTHENTICATION_HEADER = "Authentication-Token"
     SECURITY_TOKEN_MAX_AGE = int(timedelta(days=7).total_seconds())
+    SECURITY_CHANGEABLE = True  # /change (templates/security/change_password.html)
+    SECURITY_SEND_PASSWORD_CHANGE_EMAIL = False  # no mail server is configured
     SECURITY_POST_LOGIN_VIEW = "/"
     SECURITY_POST_REGISTER_VIEW = "/"
     # No DNS here; deliverability checks would reject every address.
