@@ -4,6 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from application.data.data_access.search import include_schema_name
 from application.extensions import db
 
 from . import databases
@@ -12,7 +13,9 @@ from .conftest import build_app, make_config
 
 def _drift(app, metadata) -> list:
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        # The full-text search objects are not models (revision 0002): left out, as in migrations/env.py.
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                         "include_name": include_schema_name})
         return compare_metadata(context, metadata)
 
 
@@ -40,7 +43,7 @@ def test_init_db_upgrades_an_empty_database_and_is_idempotent(tmp_path):
     with app.app_context():
         tables = set(inspect(db.engine).get_table_names())
         assert {"article", "user", "like", "alembic_version"} <= tables
-        assert db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
         roles = db.session.execute(sa.text("SELECT name FROM role ORDER BY name")).scalars().all()
         assert roles == ["admin", "author", "editor", "reader"]
         db.engine.dispose()
