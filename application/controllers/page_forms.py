@@ -11,7 +11,8 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: nothing changes, and links to results must work
 
-    q = SearchField("Search articles", validators=[Optional(), Length(max=MAX_QUERY_LENGTH)])
+    q = SearchField("Search articles", validators=[
+        Optional(), Length(max=MAX_QUERY_LENGTH, message=f"Searches are at most {MAX_QUERY_LENGTH} characters.")])
 
 
 class CommentForm(FlaskForm):
