@@ -52,6 +52,6 @@ def change_password():
 
 
 @bp.app_template_global()
-def display_name(user_id: int) -> str | None:
+def display_name(user_id: int) -> str:
     """For author pages: the name a user chose to show (cached get_display_name)."""
     return data_access.get_display_name(user_id)

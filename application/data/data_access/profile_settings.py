@@ -14,10 +14,10 @@ NAME_TIMEOUT = 3600
 
 
 @cache.memoize(timeout=NAME_TIMEOUT)
-def get_display_name(user_id: int) -> str | None:
-    """A user's display name (None if unset or no such user). Key: memoize(user_id)."""
+def get_display_name(user_id: int) -> str:
+    """A user's display name ("" if unset or no such user: memoize does not store None). Key: memoize(user_id)."""
     user = db.session.get(User, user_id)
-    return (user.display_name or None) if user else None
+    return (user.display_name or "") if user else ""
 
 
 def get_settings(user_id: int) -> dict | None:
