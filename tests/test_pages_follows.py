@@ -57,6 +57,7 @@ def test_follow_rules(client, make_user):
     r = client.post("/authors/selfish/follow", follow_redirects=True)
     assert "You cannot follow yourself." in r.get_data(as_text=True)
     assert client.post("/authors/nobody-at-all/follow").status_code == 404
+    assert client.post("/authors/a%00b/follow").status_code == 404
     # `next` only ever leads back into the site.
     r = client.post("/authors/selfish/unfollow", data={"next": "//evil.example/"})
     assert r.headers["Location"].endswith("/authors/selfish")

@@ -39,6 +39,7 @@ def test_liked_page_edges(app, client, make_user, make_article):
     assert client.get("/authors/pager/liked?page=3").status_code == 404
     assert client.get("/authors/pager/liked?page=zero").status_code == 404
     assert client.get("/authors/no-such-reader/liked").status_code == 404
+    assert client.get("/authors/a%00b/liked").status_code == 404  # a NUL names nobody (and PostgreSQL refuses it)
 
 
 def test_liked_list_is_never_shared_stale_on_the_real_cache(redis_app, make_user, make_article):

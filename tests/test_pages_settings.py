@@ -36,7 +36,8 @@ def test_bad_profile_input_re_renders_the_form_and_saves_nothing(app, client, ma
     for data, message in (({"image": "javascript:alert(1)"}, "Give a full http(s) URL of an image."),
                           ({"image": "not a url"}, "Give a full http(s) URL of an image."),
                           ({"display_name": "x" * 65}, "64"),
-                          ({"bio": "b" * 2001}, "2000")):
+                          ({"bio": "b" * 2001}, "2000"),
+                          ({"display_name": "nul\x00byte"}, "not allowed (NUL)")):
         r = client.post("/settings", data={"display_name": "Ok", "bio": "", "image": "", **data})
         html = r.get_data(as_text=True)
         assert r.status_code == 422 and message in html and "Please correct the errors below." in html, data

@@ -47,6 +47,7 @@ def test_author_and_tag_feeds(client, make_user, make_article):
     assert _feed(client, "/authors/feedtwo/atom.xml").find(f"{A}link[@rel='alternate']").get("href") == \
         "http://localhost/authors/feedtwo"
     assert client.get("/authors/nobody-here/atom.xml").status_code == 404
+    assert client.get("/authors/a%00b/atom.xml").status_code == 404
     assert client.get("/tags/unused-tag/atom.xml").status_code == 404
 
 

@@ -37,6 +37,7 @@ def test_unknown_tag_upper_case_and_bad_pages(app, client, make_user, make_artic
     make_article(author, title="One", tags=["css"], minutes_ago=2)
     make_article(author, title="Two", tags=["css"], minutes_ago=1)
     assert client.get("/tags/nothing-here").status_code == 404
+    assert client.get("/tags/a%00b").status_code == 404 and client.get("/tags/a%00b/atom.xml").status_code == 404
     r = client.get("/tags/CSS")
     assert r.status_code == 301 and r.headers["Location"].endswith("/tags/css")
     assert _titles(client.get("/tags/css?page=2").get_data(as_text=True)) == ["One"]

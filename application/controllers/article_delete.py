@@ -1,13 +1,14 @@
 """Deleting an article (its authors and editors), after a confirmation page."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_security import auth_required
 
 from application.data import data_access
 
+from .listing import page_blueprint
 from .page_forms import ConfirmForm
 from .permissions import can_edit
 
-bp = Blueprint("article_delete", __name__)
+bp = page_blueprint("article_delete", __name__)
 
 
 def _deletable(slug: str) -> dict:

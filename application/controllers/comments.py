@@ -1,13 +1,14 @@
 """Comments on article pages: add, delete your own; other open pages get them live (SSE, static/comments.js)."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_security import auth_required, current_user
 
 from application.data import data_access
 
+from .listing import page_blueprint
 from .page_forms import CommentForm
 from .permissions import can_edit
 
-bp = Blueprint("comments", __name__)
+bp = page_blueprint("comments", __name__)
 
 
 def _published(slug: str) -> dict:

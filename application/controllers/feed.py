@@ -2,14 +2,14 @@
 
 Both are per-user lists: computed per request by the RealWorld reads, never cached (see keys.py).
 """
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 from flask_security import auth_required, current_user
 
 from application.data import data_access
 
-from .listing import api_page, page_number
+from .listing import api_page, page_blueprint, page_number
 
-bp = Blueprint("feed", __name__)
+bp = page_blueprint("feed", __name__)
 
 
 @bp.get("/feed")

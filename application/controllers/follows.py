@@ -1,10 +1,12 @@
 """Follow and unfollow authors from their pages (the RealWorld follow writers)."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_security import auth_required, current_user
 
 from application.data import data_access
 
-bp = Blueprint("follows", __name__)
+from .listing import page_blueprint
+
+bp = page_blueprint("follows", __name__)
 
 
 def _author(username: str) -> dict:

@@ -1,7 +1,20 @@
 """Shared by the list pages (tags, feed, liked, search): the page number and one item shape."""
 import math
 
-from flask import abort, current_app, request
+from flask import Blueprint, abort, current_app, request
+
+
+def _refuse_nul_in_path() -> None:
+    # A NUL in a username or tag names nothing, and PostgreSQL cannot even compare it.
+    if "\x00" in request.path:
+        abort(404)
+
+
+def page_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of the page-parity views, with their shared request guard."""
+    bp = Blueprint(name, import_name)
+    bp.before_request(_refuse_nul_in_path)
+    return bp
 
 
 def page_number() -> int:

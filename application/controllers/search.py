@@ -1,12 +1,12 @@
 """Full-text search: ranked published articles, paginated; results are cached per normalised query."""
-from flask import Blueprint, abort, render_template, request
+from flask import abort, render_template, request
 
 from application.data import data_access
 
-from .listing import page_number, per_page
+from .listing import page_blueprint, page_number, per_page
 from .page_forms import SearchForm
 
-bp = Blueprint("search", __name__)
+bp = page_blueprint("search", __name__)
 
 
 @bp.get("/search")

@@ -1,12 +1,13 @@
 """Profile settings: display name, bio, avatar URL; and a password change that keeps you logged in."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_security import auth_required, current_user, login_user
 
 from application.data import data_access
 
+from .listing import page_blueprint
 from .page_forms import PasswordForm, ProfileForm
 
-bp = Blueprint("settings", __name__)
+bp = page_blueprint("settings", __name__)
 
 
 def _page(profile_form=None, password_form=None, status=200):

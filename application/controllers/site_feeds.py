@@ -3,11 +3,13 @@
 Feeds are built on the cached RealWorld lists (exactly invalidated by article writers); the sitemap
 on its own cached read (cleared by content_changes).
 """
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 
 from application.data import data_access
 
-bp = Blueprint("site_feeds", __name__)
+from .listing import page_blueprint
+
+bp = page_blueprint("site_feeds", __name__)
 
 FEED_SIZE = 20
 ATOM = "application/atom+xml; charset=utf-8"

@@ -1,11 +1,11 @@
 """Tag pages: the published articles carrying one tag (the cached RealWorld list, exactly invalidated)."""
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 
 from application.data import data_access
 
-from .listing import api_page, page_number
+from .listing import api_page, page_blueprint, page_number
 
-bp = Blueprint("tags", __name__)
+bp = page_blueprint("tags", __name__)
 
 
 @bp.get("/tags/<tag>")
