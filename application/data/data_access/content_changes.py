@@ -43,7 +43,8 @@ def _touches_content(obj) -> bool:
         return True
     if isinstance(obj, User):
         state = inspect(obj)
-        return state.pending or state.deleted or any(state.attrs[f].history.has_changes() for f in _USER_FIELDS)
+        # A new account is in no result yet; a deleted one or a new public name changes bylines.
+        return state.deleted or any(state.attrs[f].history.has_changes() for f in _USER_FIELDS)
     return False
 
 
