@@ -2,7 +2,7 @@
 import re
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from application.data import data_access
 from application.data.data_access import search
@@ -81,6 +81,27 @@ def test_migration_backfills_articles_written_before_it(tmp_path):
             upgrade()  # 0002 builds the index over what is there
             found = data_access.search_articles("lighthouse keepers", 1, 20)
             assert [a["slug"] for a in found["items"]] == ["old-lighthouse-keeper"] and found["total"] == 1
+            db.session.remove()
+    finally:
+        _dispose(app)
+
+
+def test_search_schema_downgrades_and_upgrades_again(tmp_path):
+    app = build_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=databases.empty_database_url(tmp_path)))
+    try:
+        with app.app_context():
+            upgrade()
+            downgrade(revision="0001")
+            names = set(sa.inspect(db.engine).get_table_names())
+            columns = {c["name"] for c in sa.inspect(db.engine).get_columns("article")}
+            user_columns = {c["name"] for c in sa.inspect(db.engine).get_columns("user")}
+            assert not names & search.SEARCH_SCHEMA_NAMES and not columns & search.SEARCH_SCHEMA_NAMES
+            assert "display_name" not in user_columns
+            upgrade()
+            data_access.ensure_roles()
+            user_id = data_access.create_user("again@example.com", "again", "long-password-1", roles=("author",))
+            data_access.create_article([user_id], "Phoenix rises", "from the ashes", status="published")
+            assert data_access.search_articles("phoenix", 1, 20)["total"] == 1
             db.session.remove()
     finally:
         _dispose(app)
