@@ -1,6 +1,6 @@
 """Profile settings: display name, bio, avatar URL and password, with inline errors and exact invalidation."""
 from application.data import data_access
-from application.data.data_access import profile_settings, users
+from application.data.data_access import display_names, users
 
 from .conftest import login, logout
 from .pages_helpers import memoized
@@ -77,7 +77,7 @@ def test_profile_save_clears_exactly_the_user_keys(redis_app, make_user):
     for name in ("keyed", "untouched"):
         client.get(f"/authors/{name}")
     assert memoized(redis_app, users.get_author, "keyed") is not None
-    assert memoized(redis_app, profile_settings.get_display_name, other["id"]) == ""  # unset, and cached
+    assert memoized(redis_app, display_names.get_display_name, other["id"]) == ""  # unset, and cached
     logout(client)
     login(client, user["email"])
     client.post("/settings", data={"display_name": "Keyed Person", "bio": "new bio", "image": ""})
@@ -85,5 +85,5 @@ def test_profile_save_clears_exactly_the_user_keys(redis_app, make_user):
     assert memoized(redis_app, users.get_author, "untouched") is not None
     page = client.get("/authors/keyed").get_data(as_text=True)
     assert "Keyed Person" in page and "new bio" in page
-    assert memoized(redis_app, profile_settings.get_display_name, user["id"]) == "Keyed Person"
-    assert memoized(redis_app, profile_settings.get_display_name, other["id"]) == ""  # still cached
+    assert memoized(redis_app, display_names.get_display_name, user["id"]) == "Keyed Person"
+    assert memoized(redis_app, display_names.get_display_name, other["id"]) == ""  # still cached

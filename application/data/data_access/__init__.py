@@ -34,8 +34,7 @@ from .realworld_social import (  # noqa: F401
 # Page parity (issue #12 item 3): search, sitemap, profile settings, comments from pages.
 from .search import normalize_query, search_articles, search_page  # noqa: F401,E402
 from .site_feeds import list_sitemap_entries  # noqa: F401,E402
-from .profile_settings import (  # noqa: F401,E402
-    change_password, check_password, get_display_name, get_settings, update_settings,
-)
+from .display_names import get_display_name  # noqa: F401,E402
+from .profile_settings import change_password, check_password, get_settings, update_settings  # noqa: F401,E402
 from .page_comments import post_comment, remove_comment  # noqa: F401,E402
 from .content_changes import invalidate_search  # noqa: F401,E402

@@ -3,24 +3,24 @@
 | write                                              | clears                                        |
 |----------------------------------------------------|-----------------------------------------------|
 | any committed article insert/edit/delete/publish,  | every search_page entry (versioned) and       |
-| tag change, or username/display name change        | list_sitemap_entries()                        |
+| tag change, username change, user deleted          | list_sitemap_entries()                        |
 | comment posted/removed on a page                   | that article's whole-page key (+ list_comments via create/delete_comment) |
 | profile settings saved                             | get_display_name(user_id) (+ update_account's own keys) |
 
 Article writers live in modules this branch does not change, so search and sitemap are cleared by
-a session hook: a flush that touches an Article, a Tag or a user's public name marks the session,
-and its commit clears them (a rollback forgets the mark). Like counts are written with UPDATE
-statements, never through the ORM, so likes do not churn the search cache.
+a session hook: a flush that touches an Article, a Tag or a username marks the session, and its
+commit clears them (a rollback forgets the mark). Like counts are written with UPDATE statements,
+never through the ORM, so likes do not churn the search cache.
 """
 from sqlalchemy import event, inspect
 
 from application.extensions import cache, db
 
 from ..models import Article, Tag, User
-from . import keys, profile_settings, search, site_feeds
+from . import display_names, keys, search, site_feeds
 
 _MARK = "bs_search_stale"
-_USER_FIELDS = ("username", "display_name")
+_USER_FIELDS = ("username",)  # what search results and the sitemap show of a user
 
 
 def invalidate_search() -> None:
@@ -35,7 +35,7 @@ def invalidate_article_page(slug: str) -> None:
 
 
 def invalidate_display_name(user_id: int) -> None:
-    cache.delete_memoized(profile_settings.get_display_name, user_id)
+    cache.delete_memoized(display_names.get_display_name, user_id)
 
 
 def _touches_content(obj) -> bool:

@@ -5,19 +5,10 @@ clears every key showing the user and a new password rotates session and token i
 """
 from flask_security import verify_password
 
-from application.extensions import cache, db
+from application.extensions import db
 
 from ..models import User
-from . import realworld_social
-
-NAME_TIMEOUT = 3600
-
-
-@cache.memoize(timeout=NAME_TIMEOUT)
-def get_display_name(user_id: int) -> str:
-    """A user's display name ("" if unset or no such user: memoize does not store None). Key: memoize(user_id)."""
-    user = db.session.get(User, user_id)
-    return (user.display_name or "") if user else ""
+from . import content_changes, realworld_social
 
 
 def get_settings(user_id: int) -> dict | None:
@@ -31,8 +22,6 @@ def get_settings(user_id: int) -> dict | None:
 
 def update_settings(user_id: int, *, display_name: str, bio: str, image: str) -> dict:
     """Save the profile in one commit; clears update_account's keys and get_display_name(user_id)."""
-    from . import content_changes
-
     user = db.session.get(User, user_id)
     user.display_name = display_name or None
     realworld_social.update_account(user_id, bio=bio, image=image)  # commits the display name too
