@@ -1,6 +1,6 @@
 """Profile settings: display name, bio, avatar URL and password, with inline errors and exact invalidation."""
 from application.data import data_access
-from application.data.data_access import display_names, users
+from application.data.data_access import display_names, search, users
 
 from .conftest import login, logout
 from .pages_helpers import memoized
@@ -70,9 +70,12 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, client, mak
     assert login(client, user["email"], "new-password-1").status_code == 302
 
 
-def test_profile_save_clears_exactly_the_user_keys(redis_app, make_user):
+def test_profile_save_clears_exactly_the_user_keys(redis_app, make_user, make_article):
     user, other = make_user("keyed", roles=("author",)), make_user("untouched", roles=("author",))
+    make_article(user, title="Keyed thoughts")
     client = redis_app.test_client()
+    client.get("/search?q=thoughts")
+    assert memoized(redis_app, search.search_page, "thoughts", 1, 20) is not None
     login(client, other["email"])
     for name in ("keyed", "untouched"):
         client.get(f"/authors/{name}")
@@ -83,6 +86,7 @@ def test_profile_save_clears_exactly_the_user_keys(redis_app, make_user):
     client.post("/settings", data={"display_name": "Keyed Person", "bio": "new bio", "image": ""})
     assert memoized(redis_app, users.get_author, "keyed") is None
     assert memoized(redis_app, users.get_author, "untouched") is not None
+    assert memoized(redis_app, search.search_page, "thoughts", 1, 20) is not None  # results show no display name
     page = client.get("/authors/keyed").get_data(as_text=True)
     assert "Keyed Person" in page and "new bio" in page
     assert memoized(redis_app, display_names.get_display_name, user["id"]) == "Keyed Person"
