@@ -76,8 +76,16 @@ def _register_blueprints(app: Flask) -> None:
     from .api import realworld  # the RealWorld (Conduit) API, also under /api, with CORS
 
     realworld.init_app(app)
+    _register_page_parity(app)
     errors.register(app)
     app.jinja_env.globals["most_liked_this_week"] = data_access.most_liked_this_week
+
+
+def _register_page_parity(app: Flask) -> None:
+    from .controllers import article_delete, comments, feed, follows, search, settings, site_feeds, tags
+
+    for module in (comments, tags, follows, feed, search, settings, site_feeds, article_delete):
+        app.register_blueprint(module.bp)
 
 
 def _register_performance(app: Flask) -> None:

@@ -95,6 +95,9 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # Full-text search objects (revision 0003) are not models: autogenerate must not drop them.
+    from application.data.data_access.search import include_schema_name
+    conf_args.setdefault("include_name", include_schema_name)
 
     connectable = get_engine()
 

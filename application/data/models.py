@@ -45,6 +45,7 @@ class User(db.Model, fsqla.FsUserMixin):
     __tablename__ = "user"
     bio = db.Column(db.Text, nullable=True)
     image = db.Column(db.String(500), nullable=True)
+    display_name = db.Column(db.String(64), nullable=True)  # shown instead of the username when set
 
 
 # Usernames are unique whatever their case ("Jake" and "jake" are one name).

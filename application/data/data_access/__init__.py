@@ -33,3 +33,10 @@ from .realworld_social import (  # noqa: F401
     AccountConflict, authenticate, create_comment, delete_comment, follow_user, get_account, get_comment,
     is_following, list_comments, register_account, rotate_token_identity, unfollow_user, update_account,
 )
+# Page parity (issue #12 item 3): search, sitemap, profile settings, comments from pages.
+from .search import normalize_query, search_articles, search_page  # noqa: F401,E402
+from .site_feeds import list_sitemap_entries  # noqa: F401,E402
+from .display_names import get_display_name  # noqa: F401,E402
+from .profile_settings import change_password, check_password, get_settings, update_settings  # noqa: F401,E402
+from .page_comments import post_comment, remove_comment  # noqa: F401,E402
+from .content_changes import invalidate_search  # noqa: F401,E402

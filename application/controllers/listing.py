@@ -1,0 +1,47 @@
+"""Shared by the list pages (tags, feed, liked, search): the page number and one item shape."""
+import math
+
+from flask import Blueprint, abort, current_app, request
+
+
+def _refuse_nul_in_path() -> None:
+    # A NUL in a username or tag names nothing, and PostgreSQL cannot even compare it.
+    if "\x00" in request.path:
+        abort(404)
+
+
+def page_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of the page-parity views, with their shared request guard."""
+    bp = Blueprint(name, import_name)
+    bp.before_request(_refuse_nul_in_path)
+    return bp
+
+
+def page_number() -> int:
+    """?page=N (1 if absent); anything but a positive integer of at most 7 digits is a 404, as on the index."""
+    raw = request.args.get("page", "1")
+    if not (raw.isdigit() and raw[0] != "0" and len(raw) <= 7):
+        abort(404)
+    return int(raw)
+
+
+def per_page() -> int:
+    return current_app.config["ARTICLES_PER_PAGE"]
+
+
+def api_page(fetch, page: int) -> dict:
+    """A page of RealWorld cards {articles, articlesCount} as {items, total, page, pages}; 404 past the end."""
+    size = per_page()
+    result = fetch(size, (page - 1) * size)
+    pages = max(1, math.ceil(result["articlesCount"] / size))
+    if page > pages:
+        abort(404)
+    return {"items": [card_item(c) for c in result["articles"]], "total": result["articlesCount"],
+            "page": page, "pages": pages}
+
+
+def card_item(card: dict) -> dict:
+    """A RealWorld card in the shape the list templates take (that of the index's summaries)."""
+    return {"id": card["id"], "slug": card["slug"], "title": card["title"], "description": card["description"],
+            "publish_at": card["createdAt"], "authors": [card["author"]] if card.get("author") else [],
+            "tags": card["tagList"], "like_count": card["favoritesCount"]}
