@@ -96,9 +96,9 @@ def peek(key: str, groups=(), b=None):
 class Lease:
     """A held lease on one key; store() sets the entry only if the lease was not revoked."""
 
-    def __init__(self, b, key: str, groups, gens: tuple, lock):
+    def __init__(self, b, key: str, groups, gens: tuple, lock, token: str):
         self.b, self.key, self.groups, self.gens, self.lock = b, key, tuple(groups), gens, lock
-        self.done = False
+        self.token, self.done = token, False
 
     def store(self, value, timeout: int) -> bool:
         entry, lease, gen_keys = _names(self.b, self.key, self.groups)
@@ -106,7 +106,7 @@ class Lease:
         payload = pickle.dumps((self.gens, value), protocol=pickle.HIGHEST_PROTOCOL)
         script = self.b.client.register_script(SET_IF_LEASED)
         ok = self.b.run(0, script, keys=[entry, lease, *gen_keys],
-                        args=[self.lock.local.token, payload, ttl_ms, *self.gens])
+                        args=[self.token, payload, ttl_ms, *self.gens])
         stats["stored" if ok else "dropped"] += 1
         self.done = True  # the script deleted the lease (or it was revoked)
         return bool(ok)
@@ -133,9 +133,10 @@ def take_lease(key: str, groups=(), gens: tuple | None = None) -> Lease | None:
     if gens is None:
         gens = _generations(b.run([None] * len(gen_keys), b.client.mget, gen_keys)) if gen_keys else ()
     lock = b.client.lock(lease_name, timeout=LEASE_SECONDS, blocking=False, thread_local=False)
-    if not b.run(False, lock.acquire, token=secrets.token_hex(8)):
+    token = secrets.token_hex(8)
+    if not b.run(False, lock.acquire, token=token):
         return None
-    return Lease(b, key, groups, gens, lock)
+    return Lease(b, key, groups, gens, lock, token)
 
 
 def read(key: str, compute, groups=(), timeout: int = 300):
