@@ -5,7 +5,8 @@ so the writers' invalidation reaches it and a page rendered from data a writer h
 replaced is never stored (data_access/store.py). Only the parts of the URL that change the
 page make the key: unknown query parameters are ignored, `?page=01` is page 1, and index
 pages past CACHE_MAX_INDEX_PAGES are rendered but not stored. A non-200 answer (a page past
-the end, a missing article) is never stored; the data behind it is (briefly, as "absent").
+the end, a missing article) is never stored: only a brief "absent" marker (store.ABSENT_SECONDS,
+revoked like the page) that sends concurrent readers to render it themselves from cached data.
 
 Anyone logged in, or with pending flash messages, gets a page built for them (from cached
 data) and never a stored page. The WSGI middleware answers a stored page (GET or HEAD, with
@@ -23,7 +24,7 @@ from flask_security import current_user
 from application.data.data_access import keys, store
 from application.extensions import cache
 
-from .http_cache import credentials_in, etag_matches, public_headers  # noqa: F401 (credentials_in re-exported)
+from .http_cache import PUBLIC_VARY, credentials_in, etag_matches, public_headers  # noqa: F401 (credentials_in re-exported)
 
 PAGE_TIMEOUT = 300  # seconds; writers revoke pages at once, this only bounds memory
 
@@ -56,21 +57,16 @@ def requested_page() -> int | None:
     return page_number(request.args.get("page"))
 
 
-class _NotStored(Exception):
-    """A rendered answer that must not be cached (not a 200): carried out of store.read."""
-
-    def __init__(self, response):
-        super().__init__(response.status_code)
-        self.response = response
-
-
-def _entry(response) -> dict:
+def _entry(response, status: int = 200) -> dict:
     body = response.get_data(as_text=True)
-    return {"body": body, "etag": hashlib.blake2b(body.encode(), digest_size=12).hexdigest()}
+    return {"body": body, "etag": hashlib.blake2b(body.encode(), digest_size=12).hexdigest(), "status": status}
 
 
 def _serve(entry: dict):
-    response = make_response(entry["body"])
+    response = make_response(entry["body"], entry.get("status", 200))
+    if response.status_code != 200:
+        response.headers["Cache-Control"] = "public, max-age=0"
+        return response
     response.headers.update(public_headers(entry["etag"]))
     if etag_matches(request.headers.get("If-None-Match", ""), entry["etag"]):
         return _not_modified(response)
@@ -84,24 +80,34 @@ def _not_modified(response):
     return response
 
 
-def _cached_page(key_for, groups):
-    """Serve the view's page from the store for anonymous readers (key_for(**view_args) -> key or None)."""
+def _cached_page(key_for, groups, keep_not_found: bool = False):
+    """Serve the view's page from the store for anonymous readers (key_for(**view_args) -> key or None).
+
+    keep_not_found: a 404 is kept briefly too (a missing article: revoked when the slug comes to
+    exist), so a burst for a missing slug is answered like a hit.
+    """
     def decorate(view):
         @functools.wraps(view)
         def wrapper(**kwargs):
             key = None if _personal_request() else key_for(**kwargs)
             if key is None:
                 return view(**kwargs)
+            answered = []
 
-            def render() -> dict:
+            def render():
                 response = make_response(view(**kwargs))
+                if response.status_code == 404 and keep_not_found:
+                    return store.Brief(_entry(response, 404))
                 if response.status_code != 200:
-                    raise _NotStored(response)
+                    # Not stored: "absent" (None, kept briefly) sends concurrent readers to
+                    # render their own from cached data instead of queueing behind the lease.
+                    answered.append(response)
+                    return None
                 return _entry(response)
-            try:
-                return _serve(store.read(key, render, groups, PAGE_TIMEOUT))
-            except _NotStored as answer:
-                return answer.response
+            found = store.read(key, render, groups, PAGE_TIMEOUT)
+            if found is None:
+                return answered[0] if answered else view(**kwargs)
+            return _serve(found)
         return wrapper
     return decorate
 
@@ -114,7 +120,8 @@ def _index_key(**_):
 
 
 cache_index_page = _cached_page(_index_key, keys.INDEX_GROUPS)
-cache_article_page = _cached_page(lambda slug, **_: keys.article_page_key(slug), keys.ARTICLE_GROUPS)
+cache_article_page = _cached_page(lambda slug, **_: keys.article_page_key(slug), keys.ARTICLE_GROUPS,
+                                  keep_not_found=True)
 
 
 class AnonymousPageMiddleware:
@@ -156,6 +163,7 @@ class AnonymousPageMiddleware:
 
     def _answer(self, environ, start_response, entry):
         cfg = self.flask_app.config
+        status = entry.get("status", 200)
         headers = [("Content-Type", "text/html; charset=utf-8")]
         data = entry["body"].encode()
         encoding = _pick_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
@@ -164,12 +172,16 @@ class AnonymousPageMiddleware:
             headers.append(("Content-Encoding", encoding))
         else:
             encoding = None
-        headers += list(public_headers(entry["etag"], encoding, cfg).items())
-        if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), entry["etag"]):
-            start_response("304 Not Modified", [h for h in headers if h[0] not in ("Content-Type", "Content-Encoding")])
-            return [b""]
+        if status != 200:  # a briefly kept 404: no validator
+            headers += [("Cache-Control", "public, max-age=0"), ("Vary", PUBLIC_VARY)]
+        else:
+            headers += list(public_headers(entry["etag"], encoding, cfg).items())
+            if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), entry["etag"]):
+                start_response("304 Not Modified",
+                               [h for h in headers if h[0] not in ("Content-Type", "Content-Encoding")])
+                return [b""]
         headers.append(("Content-Length", str(len(data))))
-        start_response("200 OK", headers)
+        start_response("200 OK" if status == 200 else "404 NOT FOUND", headers)
         return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
 
 

@@ -50,6 +50,13 @@ redis.call('DEL', KEYS[2])
 return 1
 """
 
+class Brief:
+    """Returned by a compute function: store this value for ABSENT_SECONDS only (e.g. a 404 page)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 # Outcomes of guarded sets in this process, for tests and the README's figures.
 stats = {"stored": 0, "dropped": 0}
 _held: ContextVar[dict | None] = ContextVar("bs_leases_held", default=None)
@@ -102,6 +109,8 @@ class Lease:
 
     def store(self, value, timeout: int) -> bool:
         entry, lease, gen_keys = _names(self.b, self.key, self.groups)
+        if isinstance(value, Brief):
+            value, timeout = value.value, ABSENT_SECONDS
         ttl_ms = int((ABSENT_SECONDS if value is None else timeout) * 1000)
         payload = pickle.dumps((self.gens, value), protocol=pickle.HIGHEST_PROTOCOL)
         script = self.b.client.register_script(SET_IF_LEASED)
@@ -169,12 +178,13 @@ def read(key: str, compute, groups=(), timeout: int = 300):
                     return value
                 value = compute()
                 lease.store(value, timeout)
-                return value
+                return value.value if isinstance(value, Brief) else value
             finally:
                 lease.release()
         deadline = deadline or time.monotonic() + WAIT_SECONDS
         if time.monotonic() >= deadline:
-            return compute()  # the holder is too slow: answer, but do not store
+            value = compute()  # the holder is too slow: answer, but do not store
+            return value.value if isinstance(value, Brief) else value
         time.sleep(POLL_SECONDS)
 
 
