@@ -20,6 +20,7 @@ from urllib.parse import parse_qs
 import brotli
 from flask import current_app, make_response, request, session
 from flask_security import current_user
+from werkzeug.exceptions import HTTPException
 
 from application.data.data_access import keys, store
 from application.extensions import cache
@@ -95,7 +96,10 @@ def _cached_page(key_for, groups, keep_not_found: bool = False):
             answered = []
 
             def render():
-                response = make_response(view(**kwargs))
+                try:
+                    response = make_response(view(**kwargs))
+                except HTTPException as exc:  # abort(404): the site's error page, as Flask would answer
+                    response = make_response(current_app.handle_http_exception(exc))
                 if response.status_code == 404 and keep_not_found:
                     return store.Brief(_entry(response, 404))
                 if response.status_code != 200:
