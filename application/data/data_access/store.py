@@ -152,7 +152,7 @@ def read(key: str, compute, groups=(), timeout: int = 300):
     """The cached value of key, else compute() once across all callers and store it if still valid."""
     b = backend()
     if b is None:
-        return compute()
+        return _unwrap(compute())
     entry, lease_name, gen_keys = _names(b, key, groups)
     deadline = None
     counted = False
@@ -160,7 +160,7 @@ def read(key: str, compute, groups=(), timeout: int = 300):
         started = time.perf_counter()
         raw = b.run(None, b.client.mget, [entry, *gen_keys])
         if raw is None:  # Redis failed just now: the breaker is open
-            return compute()
+            return _unwrap(compute())
         gens = _generations(raw[1:])
         hit, value = _valid(raw[0], gens)
         if not counted:
@@ -178,14 +178,17 @@ def read(key: str, compute, groups=(), timeout: int = 300):
                     return value
                 value = compute()
                 lease.store(value, timeout)
-                return value.value if isinstance(value, Brief) else value
+                return _unwrap(value)
             finally:
                 lease.release()
         deadline = deadline or time.monotonic() + WAIT_SECONDS
         if time.monotonic() >= deadline:
-            value = compute()  # the holder is too slow: answer, but do not store
-            return value.value if isinstance(value, Brief) else value
+            return _unwrap(compute())  # the holder is too slow: answer, but do not store
         time.sleep(POLL_SECONDS)
+
+
+def _unwrap(value):
+    return value.value if isinstance(value, Brief) else value
 
 
 def revoke(*keys: str) -> None:
