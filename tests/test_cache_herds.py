@@ -78,6 +78,8 @@ def test_fifty_cold_requests_render_and_query_at_most_twice(path_of, template, s
     assert one.n >= 1 and herd.n <= 2 * one.n, (one.n, herd.n)
     if template:
         assert 1 <= renders.count(template) <= 2, renders.count(template)
+    print(f"{path}: one cold request {one.n} queries; 50 concurrent cold {herd.n} queries, "
+          f"{renders.count(template) if template else '-'} renders")
 
 
 @pytest.mark.parametrize("path", ["/articles/no-such-story", "/api/articles/no-such-story",
@@ -92,8 +94,9 @@ def test_fifty_requests_for_a_missing_thing_run_at_most_two_queries(path, site, 
         statuses, p50_missing = _concurrent_gets(redis_app, path)
     assert statuses == [404] * N
     assert 1 <= herd.n <= 2, (missing, herd.n)
-    # As fast as a cold existing key, within noise on a shared machine.
-    assert p50_missing <= 2 * p50_existing + 0.1, (p50_missing, p50_existing)
+    # As fast as a cold existing key, within the noise of a loaded 2-core machine (a herd that
+    # queued behind the lease, as before, took 50 times one request).
+    assert p50_missing <= 3 * p50_existing + 0.5, (p50_missing, p50_existing)
     print(f"{path}: p50 {p50_missing * 1000:.0f} ms missing vs {p50_existing * 1000:.0f} ms existing (50 cold)")
 
 
