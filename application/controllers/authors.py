@@ -1,9 +1,10 @@
 """An author's page: their articles (logged-in readers only)."""
 from flask import Blueprint, abort, render_template
-from flask_security import auth_required
+from flask_security import auth_required, current_user
 
 from application.data import data_access
 
+from .articles import with_live_likes
 from .permissions import can_see
 
 bp = Blueprint("authors", __name__)
@@ -16,4 +17,6 @@ def show(username):
     if author is None:
         abort(404)
     articles = [a for a in data_access.list_author_articles(author["id"]) if can_see(a)]
+    if current_user.is_authenticated:
+        articles = with_live_likes(articles)
     return render_template("author.html", author=author, articles=articles)
