@@ -126,3 +126,41 @@ def test_a_lease_is_released_only_by_its_owner(redis_app):
         assert first.store("late", 60) is False  # nor store with its revoked token
         assert second.store("fresh", 60) is True
         assert store.peek("owner-test") == (True, "fresh")
+
+
+def test_author_pages_are_stored_and_invalidated_for_anonymous_readers(redis_app, make_user, make_article,
+                                                                       monkeypatch):
+    """The author page decorator (the route itself still asks for a login): stored, invalidated
+    by an edit, a like recount or a profile change, and guarded against the late set."""
+    from flask import render_template_string
+
+    from application.controllers.page_cache import cache_author_page
+
+    from .conftest import query_count
+
+    def page(username):
+        author = data_access.get_author(username)
+        if author is None:
+            return "nobody", 404
+        titles = [a["title"] for a in data_access.list_author_articles(author["id"])]
+        return render_template_string("{{ bio or '' }}|{{ titles|join(',') }}", bio=author["bio"], titles=titles)
+    redis_app.add_url_rule("/test-authors/<username>", "test_author", cache_author_page(page))
+    author, article = _setup(make_user, make_article)
+    client = redis_app.test_client()
+    assert client.get("/test-authors/race_author").get_data(as_text=True) == "|Version one"
+    assert query_count(client.get("/test-authors/race_author")) == 0
+    with redis_app.app_context():
+        data_access.update_article(article["id"], title="Version two")
+    assert client.get("/test-authors/race_author").get_data(as_text=True) == "|Version two"
+    with redis_app.app_context():
+        data_access.update_profile(author["id"], bio="Bio")
+    assert client.get("/test-authors/race_author").get_data(as_text=True) == "Bio|Version two"
+    key = keys.author_page_key("race_author")
+    retitle = lambda: data_access.update_article(article["id"], title="Version three")  # noqa: E731
+    with write_between_read_and_set(monkeypatch, key, retitle) as race:
+        with redis_app.app_context():
+            data_access.update_profile(author["id"], bio="Bio 2")  # drop the stored page first
+        assert client.get("/test-authors/race_author").get_data(as_text=True) == "Bio 2|Version two"
+    assert race["fired"] and race["dropped"] == 1
+    assert client.get("/test-authors/race_author").get_data(as_text=True) == "Bio 2|Version three"
+    assert client.get("/test-authors/nobody_at_all").status_code == 404

@@ -5,6 +5,7 @@ from flask_security import auth_required, current_user
 from application.data import data_access
 
 from .articles import with_live_likes
+from .page_cache import cache_author_page
 from .permissions import can_see
 
 bp = Blueprint("authors", __name__)
@@ -12,6 +13,7 @@ bp = Blueprint("authors", __name__)
 
 @bp.get("/authors/<username>")
 @auth_required()
+@cache_author_page  # stored for anonymous readers once the page no longer requires a login
 def show(username):
     author = data_access.get_author(username)
     if author is None:

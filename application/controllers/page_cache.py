@@ -22,6 +22,7 @@ from flask import current_app, make_response, request, session
 from flask_security import current_user
 from werkzeug.exceptions import HTTPException
 
+from application.data import data_access
 from application.data.data_access import keys, store
 from application.extensions import cache
 
@@ -82,7 +83,9 @@ def _not_modified(response):
 
 
 def _cached_page(key_for, groups, keep_not_found: bool = False):
-    """Serve the view's page from the store for anonymous readers (key_for(**view_args) -> key or None).
+    """Serve the view's page from the store for anonymous readers.
+
+    key_for(**view_args) -> a key, (key, groups), or None (not stored: the view answers).
 
     keep_not_found: a 404 is kept briefly too (a missing article: revoked when the slug comes to
     exist), so a burst for a missing slug is answered like a hit.
@@ -93,6 +96,7 @@ def _cached_page(key_for, groups, keep_not_found: bool = False):
             key = None if _personal_request() else key_for(**kwargs)
             if key is None:
                 return view(**kwargs)
+            key, page_groups = key if isinstance(key, tuple) else (key, groups)
             answered = []
 
             def render():
@@ -108,7 +112,7 @@ def _cached_page(key_for, groups, keep_not_found: bool = False):
                     answered.append(response)
                     return None
                 return _entry(response)
-            found = store.read(key, render, groups, PAGE_TIMEOUT)
+            found = store.read(key, render, page_groups, PAGE_TIMEOUT)
             if found is None:
                 return answered[0] if answered else view(**kwargs)
             return _serve(found)
@@ -124,6 +128,16 @@ def _index_key(**_):
 
 
 cache_index_page = _cached_page(_index_key, keys.INDEX_GROUPS)
+def _author_key(username, **_):
+    # The author's own generation (bumped by any change to their articles) is part of the
+    # page's groups, so the profile is looked up first (a cached read; None for nobody: 404).
+    author = data_access.get_author(username)
+    if author is None:
+        return None
+    return keys.author_page_key(username), (*keys.ARTICLE_GROUPS, keys.author_group(author["id"]))
+
+
+cache_author_page = _cached_page(_author_key, keys.ARTICLE_GROUPS)
 cache_article_page = _cached_page(lambda slug, **_: keys.article_page_key(slug), keys.ARTICLE_GROUPS,
                                   keep_not_found=True)
 

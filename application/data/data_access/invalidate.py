@@ -7,7 +7,8 @@ passes what it knows (slugs, author ids, the index page it computed).
 
 | write                                     | clears                                                        |
 |-------------------------------------------|---------------------------------------------------------------|
-| create/publish/unpublish/move/delete      | the article (every slug it had), its page, its authors' lists, |
+| create/publish/unpublish/move/delete      | the article (every slug it had), its page, its authors' lists |
+|                                           | and author pages (group author:<id>),                          |
 |                                           | every index page (group index), API lists and tags (api_lists) |
 | edit in place (title, description, tags)  | the same, but only the one index page that shows it           |
 | like count recomputed                     | that count, the article and its page, its authors' lists,     |
@@ -37,7 +38,8 @@ def article_changed(slugs, author_ids, index_page: int | str | None, per_page: i
     # The most-liked sidebar shows titles and slugs (one cheap query to rebuild).
     names += [keys.MOST_LIKED_KEY, fragment_key(keys.MOST_LIKED_FRAGMENT)]
     store.revoke(*names)
-    store.bump(keys.API_LISTS, *([keys.INDEX] if index_page == "all" else []))
+    store.bump(keys.API_LISTS, *(keys.author_group(user_id) for user_id in set(author_ids)),
+               *([keys.INDEX] if index_page == "all" else []))
 
 
 def index_page_changed(page: int, per_page: int) -> None:
@@ -70,8 +72,9 @@ def fragment_key(name: str) -> str:
 
 def person_changed(user_id: int, usernames) -> None:
     """A profile shown on pages changed: their lookups, their list and everything showing people."""
-    store.revoke(keys.author_articles_key(user_id), *(keys.author_key(u) for u in set(usernames) if u))
-    store.bump(keys.PEOPLE)
+    store.revoke(keys.author_articles_key(user_id), *(keys.author_key(u) for u in set(usernames) if u),
+                 *(keys.author_page_key(u) for u in set(usernames) if u))
+    store.bump(keys.PEOPLE, keys.author_group(user_id))
 
 
 def username_taken(username: str) -> None:

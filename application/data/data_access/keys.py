@@ -68,3 +68,12 @@ def index_page_key(page: int) -> str:
 
 def article_page_key(slug: str) -> str:
     return f"page:article:{slug}"
+
+
+def author_page_key(username: str) -> str:
+    return f"page:author:{username}"
+
+
+def author_group(user_id: int) -> str:
+    """A generation per author: bumped when anything on their author page changes."""
+    return f"author:{user_id}"
