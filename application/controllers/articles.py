@@ -20,7 +20,7 @@ def index():
     listing = data_access.list_published_page(page, current_app.config["ARTICLES_PER_PAGE"])
     if page > listing["pages"]:
         abort(404)
-    if current_user.is_authenticated:  # never for a stored page: those are anonymous only
+    if current_user.is_authenticated and data_access.liked_recently(current_user.id):  # never a stored page
         listing = {**listing, "items": with_live_likes(listing["items"])}
     return render_template("index.html", listing=listing)
 

@@ -19,6 +19,6 @@ def show(username):
     if author is None:
         abort(404)
     articles = [a for a in data_access.list_author_articles(author["id"]) if can_see(a)]
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and data_access.liked_recently(current_user.id):
         articles = with_live_likes(articles)
     return render_template("author.html", author=author, articles=articles)

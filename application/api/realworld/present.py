@@ -35,8 +35,8 @@ def article(card: dict, favorited: bool, following: bool, author: dict | None, w
 
 
 def article_list(page: dict, user_id: int | None, author: str | None = None) -> dict:
-    """A list page ({cards, total}) for this caller: for a signed-in caller three more queries
-    (favorited, following, and live like counts, so their own like shows before the recount).
+    """A list page ({cards, total}) for this caller: for a signed-in caller two more queries
+    (favorited, following), three if they liked lately (live counts: their like shows at once).
 
     author: the ?author= username the list was filtered by; in a feed the followed co-author is shown.
     """
@@ -44,7 +44,7 @@ def article_list(page: dict, user_id: int | None, author: str | None = None) -> 
     ids = [c["id"] for c in cards]
     liked = data_access.favorited_among(user_id, ids)
     followed = data_access.followed_among(user_id, {a["id"] for c in cards for a in c["authors"]})
-    counts = data_access.live_like_counts(ids) if user_id is not None else {}
+    counts = data_access.live_like_counts(ids) if data_access.liked_recently(user_id) else {}
     items = []
     for c in cards:
         shown = _shown_author(c, author, followed)
@@ -57,7 +57,7 @@ def single_article(card: dict, user_id: int | None, favorited: bool | None = Non
     """{"article": ...} for this caller (favorited/count may be given when just changed)."""
     if favorited is None:
         favorited = user_id is not None and data_access.has_liked(user_id, card["id"])
-    if count is None and user_id is not None:
+    if count is None and data_access.liked_recently(user_id):
         count = data_access.count_likes(card["id"])  # read-your-writes: the rows, not the stored count
     shown = _shown_author(card)
     following = shown is not None and data_access.is_following(user_id, shown["id"])

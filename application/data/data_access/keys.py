@@ -56,6 +56,10 @@ def api_block_key(tag: str | None, author: str | None, block: int) -> str:
     return f"api:{tag!r}:{author!r}:{block}"
 
 
+def recent_likes_key(user_id: int) -> str:
+    return f"liked_recently:{user_id}"
+
+
 TAGS_LIST_KEY = "tags"
 MOST_LIKED_KEY = "most_liked_week"
 MOST_LIKED_FRAGMENT = "most_liked_sidebar"  # the {% cache %} name in templates/index.html

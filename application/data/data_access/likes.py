@@ -9,10 +9,13 @@ from application import events
 from application.extensions import db
 
 from ..models import Article, Like, utcnow
-from . import cached, invalidate
+from . import cached, invalidate, keys, store
 from .queries import IDS, card_page, index_page_of
 
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+# How long a liker's reads use live counts: longer than a recount normally takes (beat's
+# reconcile, every 300 s, catches up if the worker was away).
+READ_YOUR_LIKES_SECONDS = 600
 
 
 def count_likes(article_id: int) -> int:
@@ -38,6 +41,7 @@ def like_article(user_id: int, article_id: int) -> dict:
             db.session.commit()
         except IntegrityError:  # a concurrent request liked first: same outcome
             db.session.rollback()
+    store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
     return {"liked": True, "like_count": count_likes(article_id)}
 
 
@@ -45,7 +49,13 @@ def unlike_article(user_id: int, article_id: int) -> dict:
     """Remove a like if there is one: {liked: False, like_count from the rows}."""
     db.session.execute(delete(Like).where(Like.user_id == user_id, Like.article_id == article_id))
     db.session.commit()
+    store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
     return {"liked": False, "like_count": count_likes(article_id)}
+
+
+def liked_recently(user_id: int | None) -> bool:
+    """Whether this user liked or unliked something lately (their reads then use live counts)."""
+    return user_id is not None and store.noted(keys.recent_likes_key(user_id))
 
 
 def has_liked(user_id: int, article_id: int) -> bool:

@@ -212,6 +212,22 @@ def bump(*groups: str) -> None:
     b.run(None, pipe.execute, invalidation=True)
 
 
+# -- short-lived per-user notes (not cache entries: nothing reads them as data) ---------------
+def note(key: str, seconds: int) -> None:
+    """Remember that something happened (e.g. this user just liked) for a while."""
+    b = backend()
+    if b is not None:
+        b.run(None, b.client.set, f"{b.prefix}n:{key}", b"1", ex=seconds)
+
+
+def noted(key: str) -> bool:
+    """Whether note(key) was made recently; True when Redis cannot say (the caller then does the safe thing)."""
+    b = backend()
+    if b is None:
+        return True
+    return bool(b.run(1, b.client.exists, f"{b.prefix}n:{key}"))
+
+
 # -- leases held across two calls (the template fragment cache's get, then set) -----------
 def remember(key: str, lease: Lease) -> None:
     held = _held.get()
