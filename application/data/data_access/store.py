@@ -16,7 +16,9 @@ Every cached read and every whole page goes through `read()`; every invalidation
   released by its owner only (compare-and-delete).
 
 So a reader that read the database before a writer's commit can never store what it read
-after that writer's invalidation. When Redis is down (or the app runs on the NullCache)
+after that writer's invalidation. This relies on each read statement seeing the latest commit
+(READ COMMITTED on PostgreSQL; on SQLite, reads outside an explicit transaction): a reader
+whose transaction snapshot were older than its lease could still store an old row. When Redis is down (or the app runs on the NullCache)
 every read computes, as before.
 """
 import pickle
