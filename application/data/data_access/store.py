@@ -62,6 +62,7 @@ class Brief:
 # Outcomes of guarded sets in this process, for tests and the README's figures.
 stats = {"stored": 0, "dropped": 0}
 _held: ContextVar[dict | None] = ContextVar("bs_leases_held", default=None)
+_scripts: dict = {}
 
 
 def backend() -> ResilientRedisCache | None:
@@ -115,7 +116,7 @@ class Lease:
             value, timeout = value.value, ABSENT_SECONDS
         ttl_ms = int((ABSENT_SECONDS if value is None else timeout) * 1000)
         payload = pickle.dumps((self.gens, value), protocol=pickle.HIGHEST_PROTOCOL)
-        script = self.b.client.register_script(SET_IF_LEASED)
+        script = _script(self.b.client)
         ok = self.b.run(0, script, keys=[entry, lease, *gen_keys],
                         args=[self.token, payload, ttl_ms, *self.gens])
         stats["stored" if ok else "dropped"] += 1
@@ -126,6 +127,14 @@ class Lease:
         """Give the lease back if still ours (compare-and-delete); a revoked lease is left alone."""
         if not self.done:
             self.b.run(None, _release, self.lock)
+
+
+def _script(client):
+    """The guarded-set script, registered once per client (redis-py then runs it by EVALSHA)."""
+    found = _scripts.get(id(client))
+    if found is None or found.registered_client is not client:
+        found = _scripts[id(client)] = client.register_script(SET_IF_LEASED)
+    return found
 
 
 def _release(lock) -> None:
