@@ -15,8 +15,8 @@ FLASK="$VENV/bin/flask"
 
 "$FLASK" init-db
 if [ "$("$VENV/bin/python" -c 'from main import app
-from application.data.data_access import count_users
-with app.app_context(): print(count_users())')" = "0" ]; then
+from application.data.models import User
+with app.app_context(): print(User.query.first() is None)')" = "True" ]; then
   log "empty database: seeding a small demo data set"
   "$FLASK" seed --articles 200 --users 50 --likes 2000
 fi

@@ -97,7 +97,7 @@ def _register_performance(app: Flask) -> None:
     app.register_blueprint(admin_performance.bp)
     # WSGI middleware, innermost first: anonymous cached pages are answered before Flask
     # builds a request (one Redis GET); measurement wraps everything.
-    app.wsgi_app = page_cache.AnonymousPageMiddleware(app.wsgi_app, app)
+    page_cache.init_app(app)
     instrumentation.init_app(app)
     _trust_proxies(app)
 

@@ -135,6 +135,13 @@ class Config:
     WEBHOOK_RETENTION_DAYS = int(os.environ.get("WEBHOOK_RETENTION_DAYS") or 30)
     DIGEST_TOP_N = 5
 
+    # HTTP caching (controllers/http_cache.py): CDN directives for anonymous pages and API GETs
+    # (0 = off: browsers and proxies revalidate every time, with a 304 when nothing changed).
+    HTTP_CACHE_S_MAXAGE = int(os.environ.get("HTTP_CACHE_S_MAXAGE") or 0)
+    HTTP_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("HTTP_CACHE_STALE_WHILE_REVALIDATE") or 30)
+    # Flask-Security's default {"private": True, ...} renders as "private=True, no-store=True".
+    SECURITY_CACHE_CONTROL = {"private": None, "no-store": None}
+
     @classmethod
     def missing_secrets(cls) -> list[str]:
         """Names of secrets that are unset or still at a dev default."""

@@ -9,7 +9,7 @@ import os
 from application import create_app
 from application.config import ProductionConfig
 from application.controllers.page_cache import canonical_page
-from application.data.data_access import keys
+from application.data.data_access import invalidate
 
 VARIANT = os.environ.get("BENCH_VARIANT", "full")
 RUN = os.environ.get("BENCH_RUN_ID", "local")
@@ -47,7 +47,7 @@ class ColdCache:
         if environ.get("HTTP_X_BENCH_COLD") and environ.get("PATH_INFO") == "/":
             with app.app_context():
                 page = canonical_page(environ.get("QUERY_STRING", "")) or 1
-                keys.invalidate_index_page(page, app.config["ARTICLES_PER_PAGE"])
+                invalidate.index_page_changed(page, app.config["ARTICLES_PER_PAGE"])
         return self.wsgi_app(environ, start_response)
 
 app.wsgi_app = ColdCache(app.wsgi_app)

@@ -25,8 +25,8 @@
     who.href = "/authors/" + encodeURIComponent(comment.author.username);
     who.textContent = comment.author.username;
     var when = document.createElement("time");
-    when.dateTime = comment.createdAt;
-    when.textContent = comment.createdAt.slice(0, 16).replace("T", " ");
+    when.dateTime = comment.created_at;
+    when.textContent = comment.created_at.slice(0, 16).replace("T", " ");
     meta.append(who, " · ", when);
     var body = document.createElement("p");
     body.className = "comment-body mb-1";

@@ -6,7 +6,7 @@ import time
 import redis
 
 from application.config import redis_db_url
-from application.extensions import cache
+from application.data.data_access import store
 
 from .conftest import REDIS_BASE, TEST_SSE_DB
 
@@ -18,16 +18,12 @@ def timing(response) -> dict:
     return {"queries": queries, "hits": hits, "misses": misses}
 
 
-def cached(app, key: str):
-    """The raw cache entry under key (None if absent)."""
+def stored(app, key: str, groups=()):
+    """The value stored under key (a data or page key of keys.py) for these groups, without computing
+    it; None if there is no valid entry."""
     with app.app_context():
-        return cache.get(key)
-
-
-def memoized(app, fn, *args):
-    """The memoized entry of fn(*args), without computing it (None if absent)."""
-    with app.app_context():
-        return cache.get(fn.make_cache_key(fn.uncached, *args))
+        hit, value = store.peek(key, groups)
+        return value if hit else None
 
 
 class EventCapture:

@@ -32,7 +32,7 @@ def test_cached_anonymous_page_is_served_with_zero_queries(redis_app, make_user,
         assert timing(second) == {"queries": 0, "hits": 1, "misses": 0}
 
 
-def test_memoized_reads_hit_redis_the_second_time(redis_app, make_user, make_article):
+def test_cached_reads_hit_redis_the_second_time(redis_app, make_user, make_article):
     author = make_user(roles=("author",))
     article = make_article(author)
     with redis_app.app_context():

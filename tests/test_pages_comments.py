@@ -1,9 +1,9 @@
 """Comments on article pages: add, delete own, errors re-render the page, exact cache invalidation, SSE events."""
 from application.data import data_access
-from application.data.data_access import keys, realworld_social
+from application.data.data_access import keys
 
 from .conftest import login, logout
-from .pages_helpers import EventCapture, cached, memoized, timing
+from .pages_helpers import EventCapture, stored, timing
 
 
 def _setup(make_user, make_article):
@@ -54,7 +54,7 @@ def test_only_the_commenter_deletes_a_comment(app, client, make_user, make_artic
     author, reader, article = _setup(make_user, make_article)
     other = make_article(author, title="Another one")
     with app.app_context():
-        comment = data_access.post_comment(article["id"], article["slug"], reader["id"], "mine")
+        comment = data_access.create_comment(article["id"], reader["id"], "mine")
     delete = f"/articles/{article['slug']}/comments/{comment['id']}/delete"
     login(client, author["email"])
     r = client.post(delete)
@@ -77,17 +77,17 @@ def test_comment_clears_exactly_its_article_page_and_comment_list(redis_app, mak
     for a in (article, other):
         anon.get(f"/articles/{a['slug']}")
         assert timing(anon.get(f"/articles/{a['slug']}"))["queries"] == 0  # whole page cached
-    assert memoized(redis_app, realworld_social.list_comments, article["id"]) == []
+    assert stored(redis_app, keys.comments_key(article["id"]), keys.COMMENT_GROUPS) == []
     login(user, reader["email"])
     user.post(f"/articles/{article['slug']}/comments", data={"body": "Fresh comment"})
-    assert cached(redis_app, keys.article_page_key(article["slug"])) is None
-    assert memoized(redis_app, realworld_social.list_comments, article["id"]) is None
-    assert cached(redis_app, keys.article_page_key(other["slug"])) is not None  # untouched
-    assert memoized(redis_app, realworld_social.list_comments, other["id"]) == []
+    assert stored(redis_app, keys.article_page_key(article["slug"]), keys.ARTICLE_GROUPS) is None
+    assert stored(redis_app, keys.comments_key(article["id"]), keys.COMMENT_GROUPS) is None
+    assert stored(redis_app, keys.article_page_key(other["slug"]), keys.ARTICLE_GROUPS) is not None  # untouched
+    assert stored(redis_app, keys.comments_key(other["id"]), keys.COMMENT_GROUPS) == []
     assert "Fresh comment" in anon.get(f"/articles/{article['slug']}").get_data(as_text=True)
-    comment_id = memoized(redis_app, realworld_social.list_comments, article["id"])[0]["id"]
+    comment_id = stored(redis_app, keys.comments_key(article["id"]), keys.COMMENT_GROUPS)[0]["id"]
     user.post(f"/articles/{article['slug']}/comments/{comment_id}/delete")
-    assert cached(redis_app, keys.article_page_key(article["slug"])) is None
+    assert stored(redis_app, keys.article_page_key(article["slug"]), keys.ARTICLE_GROUPS) is None
     assert "Fresh comment" not in anon.get(f"/articles/{article['slug']}").get_data(as_text=True)
 
 

@@ -3,14 +3,14 @@ from application.data import data_access
 from application.data.data_access import keys
 
 from .conftest import login, logout
-from .pages_helpers import cached
+from .pages_helpers import stored
 
 
 def test_author_confirms_then_deletes(app, client, make_user, make_article):
     author, reader = make_user("deleter", roles=("author",)), make_user()
     article = make_article(author, title="Soon gone")
     with app.app_context():
-        data_access.post_comment(article["id"], article["slug"], reader["id"], "a comment")
+        data_access.create_comment(article["id"], reader["id"], "a comment")
         data_access.like_article(reader["id"], article["id"])
     login(client, author["email"])
     page = client.get(f"/articles/{article['slug']}").get_data(as_text=True)
@@ -61,11 +61,11 @@ def test_delete_clears_the_cached_pages_that_showed_it(redis_app, make_user, mak
     anon = redis_app.test_client()
     for path in ("/", f"/articles/{article['slug']}", "/tags/gone", "/search?q=deleted", "/sitemap.xml"):
         assert "Cached then deleted" in anon.get(path).get_data(as_text=True) or path == "/sitemap.xml"
-    assert cached(redis_app, keys.article_page_key(article["slug"])) is not None
+    assert stored(redis_app, keys.article_page_key(article["slug"]), keys.ARTICLE_GROUPS) is not None
     client = redis_app.test_client()
     login(client, author["email"])
     client.post(f"/articles/{article['slug']}/delete")
-    assert cached(redis_app, keys.article_page_key(article["slug"])) is None
+    assert stored(redis_app, keys.article_page_key(article["slug"]), keys.ARTICLE_GROUPS) is None
     assert anon.get(f"/articles/{article['slug']}").status_code == 404
     for path in ("/", "/search?q=deleted"):
         assert "Cached then deleted" not in anon.get(path).get_data(as_text=True), path

@@ -6,13 +6,13 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from application.data import data_access
-from application.data.data_access import search
+from application.data.data_access import keys, search
 from application.data.models import utcnow
 from application.extensions import db
 
 from . import databases
 from .conftest import _dispose, build_app, login, make_config
-from .pages_helpers import memoized, timing
+from .pages_helpers import stored, timing
 
 
 def _titles(client, query, page=None):
@@ -132,12 +132,12 @@ def test_results_are_cached_per_normalised_query_and_cleared_by_content_changes(
         data_access.like_article(fan["id"], article["id"])
         data_access.recount_article_likes(article["id"])
         data_access.follow_user(fan["id"], author["id"])
-    assert memoized(redis_app, search.search_page, "walrus", 1, 20) is not None
+    assert stored(redis_app, keys.search_key("walrus", 1, 20), keys.SEARCH_GROUPS) is not None
 
     # An edit clears it: new words are found, old ones no longer.
     with redis_app.app_context():
         data_access.update_article(article["id"], title="Seal habits", body="Seals sleep a lot.")
-    assert memoized(redis_app, search.search_page, "walrus", 1, 20) is None
+    assert stored(redis_app, keys.search_key("walrus", 1, 20), keys.SEARCH_GROUPS) is None
     assert _titles(anon, "walrus") == [] and _titles(anon, "seal") == ["Seal habits"]
 
     # A new article and a deletion show at once; so does an author's new username.

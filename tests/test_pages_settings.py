@@ -1,9 +1,9 @@
 """Profile settings: display name, bio, avatar URL and password, with inline errors and exact invalidation."""
 from application.data import data_access
-from application.data.data_access import display_names, search, users
+from application.data.data_access import keys
 
 from .conftest import login, logout
-from .pages_helpers import memoized
+from .pages_helpers import stored
 
 
 def test_settings_need_a_login(client):
@@ -75,19 +75,19 @@ def test_profile_save_clears_exactly_the_user_keys(redis_app, make_user, make_ar
     make_article(user, title="Keyed thoughts")
     client = redis_app.test_client()
     client.get("/search?q=thoughts")
-    assert memoized(redis_app, search.search_page, "thoughts", 1, 20) is not None
+    assert stored(redis_app, keys.search_key("thoughts", 1, 20), keys.SEARCH_GROUPS) is not None
     login(client, other["email"])
     for name in ("keyed", "untouched"):
         client.get(f"/authors/{name}")
-    assert memoized(redis_app, users.get_author, "keyed") is not None
-    assert memoized(redis_app, display_names.get_display_name, other["id"]) == ""  # unset, and cached
+    assert stored(redis_app, keys.author_key("keyed")) is not None
+    assert stored(redis_app, keys.display_name_key(other["id"])) == ""  # unset, and cached
     logout(client)
     login(client, user["email"])
     client.post("/settings", data={"display_name": "Keyed Person", "bio": "new bio", "image": ""})
-    assert memoized(redis_app, users.get_author, "keyed") is None
-    assert memoized(redis_app, users.get_author, "untouched") is not None
-    assert memoized(redis_app, search.search_page, "thoughts", 1, 20) is not None  # results show no display name
+    assert stored(redis_app, keys.author_key("keyed")) is None
+    assert stored(redis_app, keys.author_key("untouched")) is not None
+    assert stored(redis_app, keys.search_key("thoughts", 1, 20), keys.SEARCH_GROUPS) is not None  # results show no display name
     page = client.get("/authors/keyed").get_data(as_text=True)
     assert "Keyed Person" in page and "new bio" in page
-    assert memoized(redis_app, display_names.get_display_name, user["id"]) == "Keyed Person"
-    assert memoized(redis_app, display_names.get_display_name, other["id"]) == ""  # still cached
+    assert stored(redis_app, keys.display_name_key(user["id"])) == "Keyed Person"
+    assert stored(redis_app, keys.display_name_key(other["id"])) == ""  # still cached

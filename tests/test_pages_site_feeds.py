@@ -2,9 +2,9 @@
 import xml.etree.ElementTree as ET
 
 from application.data import data_access
-from application.data.data_access import site_feeds
+from application.data.data_access import keys
 
-from .pages_helpers import memoized, timing
+from .pages_helpers import stored, timing
 
 A = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -80,9 +80,9 @@ def test_sitemap_is_cached_and_cleared_by_article_writes_only(redis_app, make_us
         data_access.like_article(reader["id"], first["id"])
         data_access.recount_article_likes(first["id"])
         data_access.follow_user(reader["id"], author["id"])
-    assert memoized(redis_app, site_feeds.list_sitemap_entries) is not None  # likes and follows: kept
+    assert stored(redis_app, keys.SITEMAP_KEY, keys.SEARCH_GROUPS) is not None  # likes and follows: kept
     second = make_article(author, title="Second on map")
-    assert memoized(redis_app, site_feeds.list_sitemap_entries) is None
+    assert stored(redis_app, keys.SITEMAP_KEY, keys.SEARCH_GROUPS) is None
     assert second["slug"] in client.get("/sitemap.xml").get_data(as_text=True)
     draft = make_article(author, title="Draft on map", status="draft")  # an article write: cleared, still hidden
     assert draft["slug"] not in client.get("/sitemap.xml").get_data(as_text=True)

@@ -2,9 +2,9 @@
 import re
 
 from application.data import data_access
-from application.data.data_access import realworld
+from application.data.data_access import keys
 
-from .pages_helpers import memoized, timing
+from .pages_helpers import stored, timing
 
 
 def _titles(html):
@@ -52,9 +52,9 @@ def test_tag_pages_are_cached_and_cleared_by_article_writes(redis_app, make_user
     client.get("/tags/cache")
     assert timing(client.get("/tags/cache"))["queries"] == 0
     size = redis_app.config["ARTICLES_PER_PAGE"]
-    assert memoized(redis_app, realworld.list_api_articles, "cache", None, size, 0) is not None
+    assert stored(redis_app, keys.api_block_key("cache", None, 0), keys.API_LIST_GROUPS) is not None
     with redis_app.app_context():
         data_access.update_article(article["id"], tags=["other"])
-    assert memoized(redis_app, realworld.list_api_articles, "cache", None, size, 0) is None
+    assert stored(redis_app, keys.api_block_key("cache", None, 0), keys.API_LIST_GROUPS) is None
     assert client.get("/tags/cache").status_code == 404
     assert _titles(client.get("/tags/other").get_data(as_text=True)) == ["Cached tag piece"]

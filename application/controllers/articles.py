@@ -20,7 +20,15 @@ def index():
     listing = data_access.list_published_page(page, current_app.config["ARTICLES_PER_PAGE"])
     if page > listing["pages"]:
         abort(404)
+    if current_user.is_authenticated and data_access.liked_recently(current_user.id):  # never a stored page
+        listing = {**listing, "items": with_live_likes(listing["items"])}
     return render_template("index.html", listing=listing)
+
+
+def with_live_likes(items: list[dict]) -> list[dict]:
+    """A reader who just liked sees it on every page at once, before the aggregation catches up."""
+    counts = data_access.live_like_counts([a["id"] for a in items])
+    return [{**a, "like_count": counts[a["id"]]} for a in items]
 
 
 @bp.get("/articles/<slug>")

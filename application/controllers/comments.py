@@ -34,7 +34,7 @@ def create(slug):
     form = CommentForm()
     if not form.validate_on_submit():
         return _article_page(article, form), 422
-    comment = data_access.post_comment(article["id"], slug, current_user.id, form.body.data.strip())
+    comment = data_access.create_comment(article["id"], current_user.id, form.body.data.strip())
     flash("Comment posted.", "success")
     return redirect(url_for("articles.show", slug=slug, _anchor=f"comment-{comment['id']}"))
 
@@ -48,7 +48,7 @@ def delete(slug, comment_id):
         abort(404)
     if comment["author_id"] != current_user.id:
         abort(403, "You can only delete your own comments.")
-    data_access.remove_comment(comment_id, article["id"], slug)
+    data_access.delete_comment(comment_id)
     flash("Comment deleted.", "success")
     return redirect(url_for("articles.show", slug=slug, _anchor="comments"))
 

@@ -30,18 +30,17 @@ def per_page() -> int:
 
 
 def api_page(fetch, page: int) -> dict:
-    """A page of RealWorld cards {articles, articlesCount} as {items, total, page, pages}; 404 past the end."""
+    """A page of cards {cards, total} (data_access's lists) as {items, total, page, pages}; 404 past the end."""
     size = per_page()
     result = fetch(size, (page - 1) * size)
-    pages = max(1, math.ceil(result["articlesCount"] / size))
+    pages = max(1, math.ceil(result["total"] / size))
     if page > pages:
         abort(404)
-    return {"items": [card_item(c) for c in result["articles"]], "total": result["articlesCount"],
-            "page": page, "pages": pages}
+    return {"items": [card_item(c) for c in result["cards"]], "total": result["total"], "page": page, "pages": pages}
 
 
 def card_item(card: dict) -> dict:
-    """A RealWorld card in the shape the list templates take (that of the index's summaries)."""
+    """A card in the shape the list templates take (that of the index's summaries)."""
     return {"id": card["id"], "slug": card["slug"], "title": card["title"], "description": card["description"],
-            "publish_at": card["createdAt"], "authors": [card["author"]] if card.get("author") else [],
-            "tags": card["tagList"], "like_count": card["favoritesCount"]}
+            "publish_at": card["created_at"], "authors": card["authors"], "tags": card["tags"],
+            "like_count": card["like_count"]}

@@ -1,5 +1,7 @@
-"""Who may do what: small predicates shared by the HTML and JSON views."""
+"""Who may do what on the pages: the signed-in user against application.permissions' one edit rule."""
 from flask_security import current_user
+
+from application.permissions import may_edit
 
 
 def can_write() -> bool:
@@ -7,17 +9,10 @@ def can_write() -> bool:
 
 
 def can_edit(article: dict) -> bool:
-    """Editors edit anything; authors only articles they co-author."""
-    if not current_user.is_authenticated:
-        return False
-    if current_user.has_role("editor") or current_user.has_role("admin"):
-        return True
-    return current_user.has_role("author") and current_user.id in article.get("author_ids", [])
+    """The shared rule (co-authors, editors, admins) for the signed-in user."""
+    return may_edit(current_user, article.get("author_ids") or [a["id"] for a in article.get("authors", [])])
 
 
 def can_see(article: dict) -> bool:
-    """Published articles are public; drafts and scheduled ones only for their authors and editors."""
-    if article["status"] == "published":
-        return True
-    ids = article.get("author_ids") or [a["id"] for a in article["authors"]]
-    return can_edit({"author_ids": ids})
+    """Published articles are public; drafts and scheduled ones only for those who may edit them."""
+    return article["status"] == "published" or can_edit(article)

@@ -39,7 +39,7 @@ class ResilientRedisCache(RedisCache):
 
     @property
     def client(self):
-        """The raw redis client (for locks and key tracking in data_access)."""
+        """The raw redis client (for data_access/store.py: leases, generations, guarded sets)."""
         return self._write_client
 
     @property
@@ -94,10 +94,6 @@ class ResilientRedisCache(RedisCache):
         value = self._guard(None, super().get, key)
         request_stats.record_cache(value is not None, (time.perf_counter() - started) * 1000)
         return value
-
-    def get_uncounted(self, key):
-        """get() without touching the hit/miss counters (for polling)."""
-        return self._guard(None, super().get, key)
 
     def get_many(self, *keys):
         return self._guard([None] * len(keys), super().get_many, *keys)

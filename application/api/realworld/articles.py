@@ -2,6 +2,7 @@
 from flask import jsonify
 
 from application.data import data_access
+from application.permissions import may_edit
 from application.jobs.dispatch import queue_like_aggregation
 
 from . import bp, schemas
@@ -12,10 +13,7 @@ ARTICLE_ERRORS = {401: None, 403: schemas.GenericError, 404: schemas.GenericErro
 
 
 def _may_edit(card: dict) -> bool:
-    user = current_api_user()
-    if user is None:
-        return False
-    return user.id in card["author_ids"] or user.has_role("editor") or user.has_role("admin")
+    return may_edit(current_api_user(), card["author_ids"])
 
 
 def visible_article(slug: str) -> dict:
@@ -43,7 +41,7 @@ def list_articles():
         page = data_access.list_api_articles_favorited(args["favorited"], tag, author, limit, offset)
     else:
         page = data_access.list_api_articles(tag, author, limit, offset)
-    return jsonify(article_list(page, current_user_id()))
+    return jsonify(article_list(page, current_user_id(), author=author))
 
 
 @bp.get("/articles/feed")
@@ -91,7 +89,7 @@ def update_article(slug: str):
 @bp.delete("/articles/<slug>")
 @operation("Delete an article", tag="Articles", auth="required", responses={204: None, **ARTICLE_ERRORS})
 def delete_article(slug: str):
-    data_access.delete_api_article(_editable(slug)["id"])
+    data_access.delete_article(_editable(slug)["id"])
     return "", 204
 
 

@@ -6,13 +6,7 @@ from application.data import data_access
 from . import bp, schemas
 from .articles import visible_article
 from .common import ApiError, body, current_api_user, current_user_id, operation
-from .present import profile
-
-
-def _comment(comment: dict, followed: set[int]) -> dict:
-    author = comment["author"]
-    return {"id": comment["id"], "createdAt": comment["createdAt"], "updatedAt": comment["updatedAt"],
-            "body": comment["body"], "author": profile(author, author["id"] in followed)}
+from .present import comment as _comment
 
 
 @bp.get("/articles/<slug>/comments")

@@ -105,6 +105,9 @@ NewCommentRequest = envelope("comment", NewComment)
 
 
 class Pagination(Schema):
+    class Meta:
+        unknown = EXCLUDE  # tracking and cache-busting parameters are ignored, not a 422
+
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_LIMIT))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
 

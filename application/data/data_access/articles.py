@@ -1,109 +1,27 @@
-"""Article reads (cached) and writes (commit, then invalidate, then publish events)."""
-import math
+"""Article writers: commit, then invalidate (invalidate.py), then publish events; and the uncached edit read."""
 from datetime import datetime
 
 from flask import current_app
 from slugify import slugify
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, or_, select
 
 from application import events
-from application.extensions import cache, db
-from application.markdown_render import render_markdown
+from application.extensions import db
 
-from ..models import Article, Tag, User, article_authors, utcnow
-from . import keys
+from ..models import Article, Comment, Like, Tag, User, utcnow
+from . import cached, invalidate
+from .queries import index_page_of
 from .serialize import article_summary
-from .single_flight import single_flight
 
 
 class ArticleError(ValueError):
     """A write that cannot be done as asked (the message says why)."""
 
 
-# -- reads -------------------------------------------------------------------
-@single_flight
-@cache.memoize()
-def list_published_page(page: int, per_page: int) -> dict:
-    """One index page: {items, total, page, pages}. Key: memoize(page, per_page)."""
-    published = Article.status == "published"
-    count = select(func.count()).select_from(Article).where(published)
-    # 3 queries whatever the page size: the page with the total alongside (an uncorrelated
-    # subquery, evaluated once), then its authors and its tags (selectin, one query each).
-    # joinedload of authors would make SQLite materialise the whole author link table.
-    result = db.session.execute(
-        select(Article, count.scalar_subquery())
-        .where(published)
-        .order_by(Article.publish_at.desc(), Article.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .options(selectinload(Article.authors), selectinload(Article.tags))
-    ).all()
-    rows = [r[0] for r in result]
-    total = result[0][1] if result else db.session.scalar(count)  # past the last page: count alone
-    return {
-        "items": [article_summary(a) for a in rows],
-        "total": total,
-        "page": page,
-        "pages": max(1, math.ceil(total / per_page)),
-    }
+def _per_page() -> int:
+    return current_app.config["ARTICLES_PER_PAGE"]
 
 
-@single_flight
-@cache.memoize()
-def get_article(slug: str) -> dict | None:
-    """An article with rendered body_html, or None. Key: memoize(slug)."""
-    article = db.session.scalar(select(Article).where(Article.slug == slug))
-    if article is None:
-        return None
-    data = article_summary(article)
-    data["body"] = article.body
-    data["body_html"] = render_markdown(article.body)
-    return data
-
-
-@cache.memoize()
-def list_author_articles(user_id: int) -> list[dict]:
-    """All of an author's articles, any status, newest first. Key: memoize(user_id)."""
-    rows = db.session.scalars(
-        select(Article)
-        .join(article_authors, article_authors.c.article_id == Article.id)
-        .where(article_authors.c.user_id == user_id)
-        .order_by(Article.created_at.desc(), Article.id.desc())
-    ).all()
-    return [article_summary(a) for a in rows]
-
-
-def slugs_by_author(user_id: int) -> list[str]:
-    """Slugs of an author's articles (uncached; used for invalidation)."""
-    return list(db.session.scalars(
-        select(Article.slug).join(article_authors).where(article_authors.c.user_id == user_id)
-    ))
-
-
-def index_page_of(article: Article, per_page: int) -> int | None:
-    """Which index page shows this published article (None if not published)."""
-    if article.status != "published":
-        return None
-    newer = db.session.scalar(
-        select(func.count()).select_from(Article).where(
-            Article.status == "published",
-            or_(Article.publish_at > article.publish_at,
-                and_(Article.publish_at == article.publish_at, Article.id > article.id)),
-        )
-    )
-    return newer // per_page + 1
-
-
-def invalidate_own_index_page(article: Article) -> None:
-    """Clear the one index page that shows this published article."""
-    per_page = current_app.config["ARTICLES_PER_PAGE"]
-    page = index_page_of(article, per_page)
-    if page is not None:
-        keys.invalidate_index_page(page, per_page)
-
-
-# -- writes ------------------------------------------------------------------
 def _unique_slug(title: str, exclude_id: int | None = None) -> str:
     base = slugify(title, max_length=200) or "article"
     taken = set(db.session.scalars(select(Article.slug).where(
@@ -196,11 +114,12 @@ def delete_article(article_id: int) -> bool:
     if article is None:
         return False
     slug, author_ids, was_published = article.slug, [u.id for u in article.authors], article.status == "published"
+    # Explicit deletes as well as ON DELETE CASCADE: SQLite enforces it only with its pragma on.
+    db.session.execute(delete(Comment).where(Comment.article_id == article_id))
+    db.session.execute(delete(Like).where(Like.article_id == article_id))
     db.session.delete(article)
     db.session.commit()
-    keys.invalidate_article([slug], author_ids)
-    if was_published:
-        keys.invalidate_index_all()
+    invalidate.article_deleted(slug, article_id, author_ids, was_published, _per_page())
     return True
 
 
@@ -221,11 +140,9 @@ def publish_due_articles(now: datetime | None = None) -> list[dict]:
 
 
 def _after_write(article: Article, old_slug: str | None, listing: str | None, newly_published: bool) -> None:
-    keys.invalidate_article([old_slug, article.slug], [u.id for u in article.authors])
-    if listing == "all":
-        keys.invalidate_index_all()
-    elif listing == "own":
-        invalidate_own_index_page(article)
+    per_page = _per_page()
+    page = index_page_of(article, per_page) if listing == "own" else listing
+    invalidate.article_changed([old_slug, article.slug], [u.id for u in article.authors], page, per_page)
     if newly_published:
         events.publish("article_published", {"article_id": article.id, "slug": article.slug, "title": article.title})
 
@@ -240,3 +157,11 @@ def get_article_for_edit(slug: str) -> dict | None:
     data["author_ids"] = [u.id for u in article.authors]
     data["publish_at_value"] = article.publish_at
     return data
+
+
+def get_api_article(slug: str) -> dict | None:
+    """The cached get_article(slug) plus its author_ids (for permission checks), or None."""
+    data = cached.get_article(slug)
+    if data is None:
+        return None
+    return {**data, "author_ids": [a["id"] for a in data["authors"]]}

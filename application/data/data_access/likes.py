@@ -1,20 +1,21 @@
-"""Likes: the row is written at once; the denormalised count is recomputed by a job."""
-from datetime import timedelta
-
-from sqlalchemy import delete, func, select, update
+"""Like writers (the row at once; the denormalised count by a job) and per-user like reads."""
+from flask import current_app
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from application import events
-from application.extensions import cache, db
+from application.extensions import db
 
 from ..models import Article, Like, utcnow
-from . import keys
-from .articles import invalidate_own_index_page
+from . import cached, invalidate, keys, store
+from .queries import IDS, card_page, index_page_of
 
-MOST_LIKED_LIMIT = 5
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+# How long a liker's reads use live counts: longer than a recount normally takes (beat's
+# reconcile, every 300 s, catches up if the worker was away).
+READ_YOUR_LIKES_SECONDS = 600
 
 
 def count_likes(article_id: int) -> int:
@@ -40,6 +41,7 @@ def like_article(user_id: int, article_id: int) -> dict:
             db.session.commit()
         except IntegrityError:  # a concurrent request liked first: same outcome
             db.session.rollback()
+    store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
     return {"liked": True, "like_count": count_likes(article_id)}
 
 
@@ -47,7 +49,13 @@ def unlike_article(user_id: int, article_id: int) -> dict:
     """Remove a like if there is one: {liked: False, like_count from the rows}."""
     db.session.execute(delete(Like).where(Like.user_id == user_id, Like.article_id == article_id))
     db.session.commit()
+    store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
     return {"liked": False, "like_count": count_likes(article_id)}
+
+
+def liked_recently(user_id: int | None) -> bool:
+    """Whether this user liked or unliked something lately (their reads then use live counts)."""
+    return user_id is not None and store.noted(keys.recent_likes_key(user_id))
 
 
 def has_liked(user_id: int, article_id: int) -> bool:
@@ -55,12 +63,6 @@ def has_liked(user_id: int, article_id: int) -> bool:
     return db.session.scalar(
         select(Like.id).where(Like.user_id == user_id, Like.article_id == article_id)
     ) is not None
-
-
-@cache.memoize()
-def get_like_count(article_id: int) -> int | None:
-    """The stored like_count of an article, or None. Key: memoize(article_id)."""
-    return db.session.scalar(select(Article.like_count).where(Article.id == article_id))
 
 
 def recount_article_likes(article_id: int) -> int | None:
@@ -82,7 +84,9 @@ def recount_article_likes(article_id: int) -> int | None:
                            .values(like_count=count, updated_at=Article.updated_at))
     db.session.commit()
     if changed:
-        invalidate_like_count(article)
+        per_page = current_app.config["ARTICLES_PER_PAGE"]
+        invalidate.like_count_changed(article.id, article.slug, [u.id for u in article.authors],
+                                      index_page_of(article, per_page), per_page)
         events.publish("like_count", {"article_id": article.id, "like_count": count})
     return count
 
@@ -98,40 +102,35 @@ def reconcile_all_like_counts() -> int:
     return sum(1 for article_id in stale if recount_article_likes(article_id) is not None)
 
 
-def invalidate_like_count(article: Article) -> None:
-    """Everything that shows this article's like count."""
-    cache.delete_memoized(get_like_count, article.id)
-    keys.invalidate_article([article.slug], [u.id for u in article.authors])
-    invalidate_own_index_page(article)
-    keys.invalidate_most_liked()
-
-
-@cache.cached(key_prefix=keys.MOST_LIKED_KEY, timeout=600)
-def most_liked_this_week() -> list[dict]:
-    """Top published articles by likes in the last 7 days. Key: data:most_liked_week."""
-    since = utcnow() - timedelta(days=7)
-    # Count the week's likes first (a range of ix_like_created_at_article_id), then join the
-    # few articles: SQLite would otherwise walk every published article and probe its likes.
-    # "+ 0" stops the planner grouping by walking all of ix_like_article_id_created_at
-    # (already in article order); the week's range of the created_at index is a tiny slice.
-    grouped = (Like.article_id + 0).label("article_id")
-    recent = (
-        select(grouped, func.count().label("n"))
-        .where(Like.created_at >= since)
-        .group_by(grouped)
-        .subquery()
-    )
-    rows = db.session.execute(
-        select(Article.id, Article.slug, Article.title, recent.c.n)
-        .join(recent, recent.c.article_id == Article.id)
-        .where(Article.status == "published")
-        .order_by(recent.c.n.desc(), Article.id.desc())
-        .limit(MOST_LIKED_LIMIT)
-    ).all()
-    return [{"id": r.id, "slug": r.slug, "title": r.title, "week_likes": r.n} for r in rows]
-
-
 def refresh_most_liked_this_week() -> list[dict]:
-    """Recompute and re-cache most_liked_this_week (clears data:most_liked_week and the sidebar)."""
-    keys.invalidate_most_liked()
-    return most_liked_this_week()
+    """Recompute and re-cache most_liked_this_week (clears most_liked_week and the sidebar)."""
+    invalidate.most_liked_changed()
+    return cached.most_liked_this_week()
+
+
+# -- per-user reads (never cached) ---------------------------------------------------
+_FAVORITED_AMONG = select(Like.article_id).where(Like.user_id == bindparam("user_id"), Like.article_id.in_(IDS))
+
+
+def favorited_among(user_id: int | None, article_ids) -> set[int]:
+    """Which of these articles the user has liked: one query (empty for anonymous)."""
+    ids = list(article_ids)
+    if user_id is None or not ids:
+        return set()
+    return set(db.session.scalars(_FAVORITED_AMONG, {"user_id": user_id, "ids": ids}))
+
+
+def live_like_counts(article_ids) -> dict[int, int]:
+    """{article_id: number of like rows} for these articles: one query (read-your-writes for likers)."""
+    ids = list(article_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Like.article_id, func.count()).where(Like.article_id.in_(ids))
+                              .group_by(Like.article_id))
+    return {i: 0 for i in ids} | dict(rows.all())
+
+
+def list_api_articles_favorited(favorited: str, tag: str | None, author: str | None, limit: int,
+                                offset: int) -> dict:
+    """Articles a user favorited: {cards, total} (uncached: like rows change without an article write)."""
+    return card_page({"tag": tag, "author": author, "favorited": favorited}, limit, offset)

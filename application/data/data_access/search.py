@@ -1,12 +1,12 @@
-"""Full-text search over published articles, cached per normalised query (revision 0002 makes the index).
+"""Full-text search over published articles: the queries (cached.search_articles caches them; revision 0003 makes the index).
 
 PostgreSQL: the stored `search_vector` (title weighted A, summary B, body C) with its GIN index,
 `websearch_to_tsquery` for what people type, ranked by `ts_rank` normalised by document length
 (half the cost of `ts_rank_cd` when a query matches most of 10k seeded articles: 40-80 vs 100-150 ms).
 SQLite: the FTS5 table `article_fts` (kept in sync by triggers), every word must match, ranked by
 `bm25` (~0.1 s for the same worst case). Both stem English.
-Results are shared by every reader (nothing personal), so anonymous and logged-in readers hit the
-same entries; content_changes clears them when an article or an author's name changes.
+Results are shared by every reader (nothing personal); invalidate.py clears them (group search)
+when an article's text, slug or status or an author's username changes.
 """
 import math
 import re
@@ -14,17 +14,15 @@ import re
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
-from application.extensions import cache, db
+from application.extensions import db
 
 from ..models import Article
 from .serialize import article_summary
-from .single_flight import single_flight
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 16
-SEARCH_TIMEOUT = 300  # seconds; writers clear entries at once, this only bounds memory
 
-# Schema objects of revision 0002 that are not models (autogenerate and the drift test skip them).
+# Schema objects of revision 0003 that are not models (autogenerate and the drift test skip them).
 SEARCH_SCHEMA_NAMES = frozenset({
     "search_vector", "ix_article_search_vector",
     "article_fts", "article_fts_data", "article_fts_idx", "article_fts_content", "article_fts_docsize",
@@ -81,10 +79,8 @@ def _summaries(ids: list[int]) -> list[dict]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-@single_flight
-@cache.memoize(timeout=SEARCH_TIMEOUT)
-def search_page(query: str, page: int, per_page: int) -> dict:
-    """One page of ranked matches {items, total, page, pages} for a normalised query. Key: memoize(query, page, per_page)."""
+def find_articles(query: str, page: int, per_page: int) -> dict:
+    """One page of ranked matches {items, total, page, pages} for a normalised query (uncached)."""
     dialect = db.engine.dialect.name
     page_stmt, count_stmt = _STATEMENTS[dialect]
     q = _dialect_query(dialect, query)
@@ -96,8 +92,3 @@ def search_page(query: str, page: int, per_page: int) -> dict:
     else:
         total = db.session.scalar(count_stmt, {"q": q})
     return {"items": _summaries(ids), "total": total, "page": page, "pages": max(1, math.ceil(total / per_page))}
-
-
-def search_articles(query: str, page: int, per_page: int) -> dict:
-    """Ranked published articles matching query (normalised first, so equal queries share one cache entry)."""
-    return search_page(normalize_query(query)[:MAX_QUERY_LENGTH], page, per_page)

@@ -27,3 +27,9 @@ def article_summary(article) -> dict:
         "authors": [author_dict(u) for u in article.authors],
         "tags": sorted(t.name for t in article.tags),
     }
+
+
+def comment_dict(comment) -> dict:
+    return {"id": comment.id, "article_id": comment.article_id, "body": comment.body,
+            "created_at": iso(comment.created_at), "updated_at": iso(comment.updated_at),
+            "author": author_dict(comment.author)}

@@ -1,0 +1,166 @@
+"""Account writers and per-user account reads: roles, users (Flask-Security's datastore), profiles, tokens.
+
+Accounts are Flask-Security's users (one store, one password hash). A token is
+Flask-Security's auth token; it names fs_token_uniquifier, which a password
+change rotates, so old tokens stop working.
+"""
+from flask_security import hash_password, user_registered, verify_password
+from sqlalchemy import func, select
+
+from application.extensions import db, security
+
+from ..models import User
+from . import invalidate
+from .serialize import author_dict
+
+ROLES = {
+    "reader": "Reads, likes and sends feedback",
+    "author": "Writes and schedules own articles",
+    "editor": "Edits and schedules any article",
+    "admin": "Runs the site",
+}
+
+
+class AccountConflict(ValueError):
+    """Email or username already taken: .fields names which."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__(", ".join(fields))
+        self.fields = fields
+
+
+def ensure_roles() -> None:
+    """Create the four roles if missing (idempotent)."""
+    for name, description in ROLES.items():
+        security.datastore.find_or_create_role(name=name, description=description)
+    db.session.commit()
+
+
+def get_user_id_by_email(email: str) -> int | None:
+    """The id of the account with this email, or None (uncached)."""
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def create_user(email: str, username: str, password: str, roles=("reader",)) -> int:
+    """Create an account with hashed password and roles; returns its id. Clears a cached "no such user"."""
+    user = security.datastore.create_user(
+        email=email, username=username, password=hash_password(password), roles=list(roles)
+    )
+    db.session.commit()
+    invalidate.username_taken(username)
+    return user.id
+
+
+def _registered_on_pages(sender, user, **extra) -> None:
+    # Flask-Security's own /register writes through its datastore, not create_user.
+    invalidate.username_taken(user.username)
+
+
+user_registered.connect(_registered_on_pages)
+
+
+def update_profile(user_id: int, *, bio=None, image=None) -> dict:
+    """Change what pages show of a user; clears every key that shows them."""
+    user = db.session.get(User, user_id)
+    if bio is not None:
+        user.bio = bio
+    if image is not None:
+        user.image = image
+    db.session.commit()
+    invalidate.person_changed(user.id, [user.username])
+    return author_dict(user)
+
+
+def account_dict(user: User) -> dict:
+    return {**author_dict(user), "email": user.email, "token": user.get_auth_token()}
+
+
+def _taken(email: str | None, username: str | None, exclude_id: int | None = None) -> list[str]:
+    fields = []
+    if email is not None and db.session.scalar(select(User.id).where(
+            func.lower(User.email) == email.lower(), User.id != (exclude_id or -1))):
+        fields.append("email")
+    if username is not None and db.session.scalar(select(User.id).where(
+            User.username == username, User.id != (exclude_id or -1))):
+        fields.append("username")
+    return fields
+
+
+def register_account(email: str, username: str, password: str) -> dict:
+    """Create a reader account (Flask-Security hash); returns it with a token. Clears author:<username>."""
+    conflict = _taken(email, username)
+    if conflict:
+        raise AccountConflict(conflict)
+    user_id = create_user(email, username, password, roles=("reader",))
+    return account_dict(db.session.get(User, user_id))
+
+
+def authenticate(email: str, password: str) -> dict | None:
+    """The account with a fresh token if email and password match an active user, else None."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None or not user.active or not user.password or not verify_password(password, user.password):
+        return None
+    return account_dict(user)
+
+
+def get_account(user_id: int) -> dict | None:
+    """The current user's account with a token, or None (uncached: it is per user)."""
+    user = db.session.get(User, user_id)
+    return account_dict(user) if user else None
+
+
+def update_account(user_id: int, *, email=None, username=None, password=None, bio=None, image=None) -> dict:
+    """Change the account; a new password rotates token and session ids. Clears every key showing the user."""
+    user = db.session.get(User, user_id)
+    conflict = _taken(email, username, exclude_id=user_id)
+    if conflict:
+        raise AccountConflict(conflict)
+    old_username = user.username
+    for field, value in (("email", email), ("username", username), ("bio", bio), ("image", image)):
+        if value is not None:
+            setattr(user, field, value)
+    if password is not None:
+        user.password = hash_password(password)
+        # New session and token identities: earlier sessions and auth tokens stop working.
+        security.datastore.set_uniquifier(user)
+        security.datastore.set_token_uniquifier(user)
+    db.session.commit()
+    invalidate.person_changed(user.id, [old_username, user.username])
+    return account_dict(user)
+
+
+def rotate_token_identity(user_id: int) -> None:
+    """After a password change elsewhere (pages): new token id so old API tokens stop working."""
+    user = db.session.get(User, user_id)
+    if user is not None:
+        security.datastore.set_token_uniquifier(user)
+        db.session.commit()
+
+
+# -- profile settings from the pages ------------------------------------------------------
+def get_settings(user_id: int) -> dict | None:
+    """The editable profile {username, email, display_name, bio, image} (uncached: only its owner sees it)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return None
+    return {"username": user.username, "email": user.email, "display_name": user.display_name or "",
+            "bio": user.bio or "", "image": user.image or ""}
+
+
+def update_settings(user_id: int, *, display_name: str, bio: str, image: str) -> dict:
+    """Save display name, bio and avatar URL in one commit; clears what update_account clears."""
+    user = db.session.get(User, user_id)
+    user.display_name = display_name or None
+    update_account(user_id, bio=bio, image=image)  # commits the display name too
+    return get_settings(user_id)
+
+
+def check_password(user_id: int, password: str) -> bool:
+    """Whether password is this user's current one."""
+    user = db.session.get(User, user_id)
+    return bool(user and user.password and verify_password(password, user.password))
+
+
+def change_password(user_id: int, password: str) -> None:
+    """Set a new password (hashed); earlier sessions and API tokens stop working."""
+    update_account(user_id, password=password)

@@ -1,0 +1,205 @@
+"""Every cached read, and nothing else: each one is store.read(key, query, groups, timeout).
+
+A miss takes the key's lease before it queries (store.py), so what it stores is dropped if a
+writer invalidated the key meanwhile. Values are plain dicts/lists/ints; None means "absent"
+and is kept for store.ABSENT_SECONDS only. Keys and groups come from keys.py; invalidate.py
+is the one place that clears them.
+"""
+import math
+from datetime import timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
+
+from application.extensions import db
+from application.markdown_render import render_markdown
+
+from ..models import Article, Comment, Like, Tag, User, article_authors, article_tags, utcnow
+from . import keys, search, store
+from .queries import PUBLISHED, card_page
+from .serialize import article_summary, author_dict, comment_dict, iso
+
+DATA_TIMEOUT = 300
+MOST_LIKED_LIMIT = 5
+
+
+def _index_page(page: int, per_page: int) -> dict:
+    published = Article.status == "published"
+    count = select(func.count()).select_from(Article).where(published)
+    # 3 queries whatever the page size: the page with the total alongside (an uncorrelated
+    # subquery, evaluated once), then its authors and its tags (selectin, one query each).
+    # joinedload of authors would make SQLite materialise the whole author link table.
+    result = db.session.execute(
+        select(Article, count.scalar_subquery())
+        .where(published)
+        .order_by(Article.publish_at.desc(), Article.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(selectinload(Article.authors), selectinload(Article.tags))
+    ).all()
+    rows = [r[0] for r in result]
+    total = result[0][1] if result else db.session.scalar(count)  # past the last page: count alone
+    return {"items": [article_summary(a) for a in rows], "total": total, "page": page,
+            "pages": max(1, math.ceil(total / per_page))}
+
+
+def list_published_page(page: int, per_page: int) -> dict:
+    """One index page: {items, total, page, pages}. Key: index:<per_page>:<page> (pages past
+    CACHE_MAX_INDEX_PAGES are queried, not cached, so the key set stays bounded)."""
+    if page > keys.max_cached_index_pages():
+        return _index_page(page, per_page)
+    return store.read(keys.index_data_key(page, per_page), lambda: _index_page(page, per_page),
+                      keys.INDEX_GROUPS, DATA_TIMEOUT)
+
+
+def _article(slug: str) -> dict | None:
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        return None
+    data = article_summary(article)
+    data["body"] = article.body
+    data["body_html"] = render_markdown(article.body)
+    return data
+
+
+def get_article(slug: str) -> dict | None:
+    """An article with rendered body_html, or None (kept briefly). Key: article:<slug>."""
+    return store.read(keys.article_key(slug), lambda: _article(slug), keys.ARTICLE_GROUPS, DATA_TIMEOUT)
+
+
+def _author_articles(user_id: int) -> list[dict]:
+    rows = db.session.scalars(
+        select(Article)
+        .join(article_authors, article_authors.c.article_id == Article.id)
+        .where(article_authors.c.user_id == user_id)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+    ).all()
+    return [article_summary(a) for a in rows]
+
+
+def list_author_articles(user_id: int) -> list[dict]:
+    """All of an author's articles, any status, newest first. Key: author_articles:<user_id>."""
+    return store.read(keys.author_articles_key(user_id), lambda: _author_articles(user_id),
+                      keys.ARTICLE_GROUPS, DATA_TIMEOUT)
+
+
+def get_author(username: str) -> dict | None:
+    """A public profile {id, username, bio, image}, or None (kept briefly). Key: author:<username>."""
+    def query():
+        user = db.session.scalar(select(User).where(User.username == username))
+        return author_dict(user) if user else None
+    return store.read(keys.author_key(username), query, (), DATA_TIMEOUT)
+
+
+def get_like_count(article_id: int) -> int | None:
+    """The stored like_count of an article, or None. Key: like_count:<article_id>."""
+    return store.read(keys.like_count_key(article_id), lambda: db.session.scalar(
+        select(Article.like_count).where(Article.id == article_id)), (), DATA_TIMEOUT)
+
+
+def _most_liked() -> list[dict]:
+    since = utcnow() - timedelta(days=7)
+    # Count the week's likes first (a range of ix_like_created_at_article_id), then join the
+    # few articles: SQLite would otherwise walk every published article and probe its likes.
+    # "+ 0" stops the planner grouping by walking all of ix_like_article_id_created_at
+    # (already in article order); the week's range of the created_at index is a tiny slice.
+    grouped = (Like.article_id + 0).label("article_id")
+    recent = select(grouped, func.count().label("n")).where(Like.created_at >= since).group_by(grouped).subquery()
+    rows = db.session.execute(
+        select(Article.id, Article.slug, Article.title, recent.c.n)
+        .join(recent, recent.c.article_id == Article.id)
+        .where(Article.status == "published")
+        .order_by(recent.c.n.desc(), Article.id.desc())
+        .limit(MOST_LIKED_LIMIT)
+    ).all()
+    return [{"id": r.id, "slug": r.slug, "title": r.title, "week_likes": r.n} for r in rows]
+
+
+def most_liked_this_week() -> list[dict]:
+    """Top published articles by likes in the last 7 days. Key: most_liked_week."""
+    return store.read(keys.MOST_LIKED_KEY, _most_liked, (), 600)
+
+
+def list_tag_names() -> list[str]:
+    """Every tag in use by a published article, sorted. Key: tags (group api_lists)."""
+    # EXISTS per tag: a few index probes each, where IN (all tagged published articles) scans them all.
+    return store.read(keys.TAGS_LIST_KEY, lambda: list(db.session.scalars(
+        select(Tag.name).where(exists().where(
+            article_tags.c.tag_id == Tag.id, article_tags.c.article_id == Article.id, PUBLISHED
+        )).order_by(Tag.name)
+    )), (keys.API_LISTS,), DATA_TIMEOUT)
+
+
+def _api_block(tag: str | None, author: str | None, block: int) -> dict:
+    return store.read(keys.api_block_key(tag, author, block),
+                      lambda: card_page({"tag": tag, "author": author}, keys.API_BLOCK, block * keys.API_BLOCK),
+                      keys.API_LIST_GROUPS, DATA_TIMEOUT)
+
+
+def list_api_articles(tag: str | None, author: str | None, limit: int, offset: int) -> dict:
+    """Published articles (newest first) as cards + total: {cards, total}.
+
+    Cached in aligned blocks of keys.API_BLOCK (key api:<tag>:<author>:<block>), so any
+    limit/offset maps to one or two keys; an unknown tag or author answers empty from the
+    cached tag list / profile without a key of its own; offsets past API_MAX_CACHED_OFFSET
+    are queried uncached.
+    """
+    if tag is not None and tag not in list_tag_names():
+        return {"cards": [], "total": 0}
+    if author is not None and get_author(author) is None:
+        return {"cards": [], "total": 0}
+    if limit <= 0 or offset + limit > keys.API_MAX_CACHED_OFFSET:
+        return card_page({"tag": tag, "author": author}, limit, offset) if limit > 0 else \
+            {"cards": [], "total": card_page({"tag": tag, "author": author}, 1, 0)["total"]}
+    first, last = offset // keys.API_BLOCK, (offset + limit - 1) // keys.API_BLOCK
+    blocks = [_api_block(tag, author, b) for b in range(first, last + 1)]
+    found = [c for b in blocks for c in b["cards"]]
+    start = offset - first * keys.API_BLOCK
+    return {"cards": found[start:start + limit], "total": blocks[0]["total"]}
+
+
+def list_comments(article_id: int) -> list[dict]:
+    """An article's comments, newest first, with author profiles. Key: comments:<article_id>."""
+    def query():
+        rows = db.session.scalars(select(Comment).where(Comment.article_id == article_id)
+                                  .order_by(Comment.created_at.desc(), Comment.id.desc()))
+        return [comment_dict(c) for c in rows]
+    return store.read(keys.comments_key(article_id), query, keys.COMMENT_GROUPS, DATA_TIMEOUT)
+
+
+def search_articles(query: str, page: int, per_page: int) -> dict:
+    """Ranked published articles matching query, {items, total, page, pages}. Key: search:<per_page>:<page>:<query>
+    (normalised first, so equal queries share one entry; group search)."""
+    query = search.normalize_query(query)[:search.MAX_QUERY_LENGTH]
+    return store.read(keys.search_key(query, page, per_page), lambda: search.find_articles(query, page, per_page),
+                      keys.SEARCH_GROUPS, DATA_TIMEOUT)
+
+
+SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
+
+
+def _sitemap() -> dict:
+    published = Article.status == "published"
+    articles = db.session.execute(
+        select(Article.slug, Article.updated_at).where(published)
+        .order_by(Article.publish_at.desc(), Article.id.desc()).limit(SITEMAP_MAX_URLS)
+    ).all()
+    authors = db.session.scalars(
+        select(User.username).where(User.id.in_(
+            select(article_authors.c.user_id).join(Article, Article.id == article_authors.c.article_id)
+            .where(published)
+        )).order_by(User.username)
+    ).all()
+    return {"articles": [{"slug": s, "updated": iso(u)} for s, u in articles], "authors": list(authors)}
+
+
+def list_sitemap_entries() -> dict:
+    """{articles: [{slug, updated}], authors: [username]} of published content. Key: sitemap (group search)."""
+    return store.read(keys.SITEMAP_KEY, _sitemap, keys.SEARCH_GROUPS, 3600)
+
+
+def get_display_name(user_id: int) -> str:
+    """A user's display name ("" if unset or no such user). Key: display_name:<user_id>."""
+    def query():
+        return db.session.scalar(select(User.display_name).where(User.id == user_id)) or ""
+    return store.read(keys.display_name_key(user_id), query, (), 3600)
