@@ -77,7 +77,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_performance(app: Flask) -> None:
-    from . import instrumentation, profiling, static_assets
+    from . import instrumentation, profiling, security_headers, static_assets
     from .controllers import admin_performance, page_cache
 
     static_assets.init_app(app)
@@ -86,6 +86,7 @@ def _register_performance(app: Flask) -> None:
     # WSGI middleware, innermost first: anonymous cached pages are answered before Flask
     # builds a request (one Redis GET); measurement wraps everything.
     app.wsgi_app = page_cache.AnonymousPageMiddleware(app.wsgi_app, app)
+    security_headers.init_app(app)  # around the page cache too: cached pages get the same headers
     instrumentation.init_app(app)
 
 
