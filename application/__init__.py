@@ -20,6 +20,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     _register_performance(app)
+    _register_rate_limits(app)
     return app
 
 
@@ -88,6 +89,12 @@ def _register_performance(app: Flask) -> None:
     app.wsgi_app = page_cache.AnonymousPageMiddleware(app.wsgi_app, app)
     security_headers.init_app(app)  # around the page cache too: cached pages get the same headers
     instrumentation.init_app(app)
+
+
+def _register_rate_limits(app: Flask) -> None:
+    from . import rate_limits
+
+    rate_limits.init_app(app)  # last: limits attach to every endpoint registered by then
 
 
 def _register_cli(app: Flask) -> None:
