@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
     security.init_app(app, datastore)
     user_registered.connect(_give_reader_role, app)
     user_logged_out.connect(_revoke_sessions_and_tokens, app)
-    app.before_request(_api_token_logs_out)
+    # First of all hooks: Flask-Principal's before_request already loads the current user.
+    app.before_request_funcs.setdefault(None, []).insert(0, _api_token_logs_out)
 
 
 def _give_reader_role(sender, user, **extra):
