@@ -18,6 +18,7 @@ A Limiter per app, not one in extensions.py: Flask-Limiter keeps its storage and
 decorated views on the instance, and the tests build many apps with different settings.
 """
 import functools
+import hashlib
 import logging
 import math
 import time
@@ -27,6 +28,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_security import current_user
 from limits.storage import RedisStorage
+from redis import BlockingConnectionPool
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -121,7 +123,8 @@ def _submitted_account() -> str | None:
     for field in ("email", "username"):
         value = data.get(field)
         if isinstance(value, str) and value.strip():
-            return value.strip().lower()[:254]
+            # Hashed: any input (even a lone surrogate) makes a valid key, and Redis holds no addresses.
+            return hashlib.sha256(value.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return None
 
 
@@ -192,9 +195,13 @@ def _limiter(app: Flask) -> Limiter:
         app.config.get("REDIS_URL", "redis://127.0.0.1:6379"), REDIS_DB)
     options = {}
     if uri.startswith(("redis://", "rediss://")):
+        # Short timeouts and no retries: a dead or stalled Redis costs 0.25 s, then the breaker opens.
+        # A capped pool like the app's other Redis clients; a burst waits briefly for a connection.
+        pool = BlockingConnectionPool.from_url(
+            uri, max_connections=app.config.get("REDIS_MAX_CONNECTIONS", 20), timeout=1.0,
+            socket_timeout=0.25, socket_connect_timeout=0.25, retry=Retry(NoBackoff(), 0))
         uri = "failopen+" + uri
-        options = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25, "retry": Retry(NoBackoff(), 0),
-                   "retry_after": app.config.get("RATELIMIT_RETRY_AFTER_SECONDS", 5),
+        options = {"connection_pool": pool, "retry_after": app.config.get("RATELIMIT_RETRY_AFTER_SECONDS", 5),
                    "key_prefix": app.config.get("RATELIMIT_KEY_PREFIX", f"bs:{app.config.get('ENV_NAME')}:limits")}
     app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
     return Limiter(get_remote_address, app=app, storage_uri=uri, storage_options=options,
