@@ -1,4 +1,5 @@
 """Security headers and cookies, read in the production config (test secrets, test Redis DB and prefix)."""
+import io
 import re
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -27,6 +28,7 @@ def production_app(tmp_path, cache_prefix, **overrides):
     attrs = {**per_test, "CACHE_KEY_PREFIX": cache_prefix, "CELERY_TASK_ALWAYS_EAGER": True,
              "SECRET_KEY": "prod-test-secret", "SECURITY_PASSWORD_SALT": "prod-test-salt",
              "WEBHOOK_SECRET": "prod-test-webhook", "SESSION_COOKIE_SECURE": True, "RATELIMIT_ENABLED": False,
+             "REQUEST_LOG_STREAM": io.StringIO(),  # not the process's stderr (closed under pytest at exit)
              **overrides}
     return build_app(type("ProductionTestConfig", (ProductionConfig,), attrs))
 
