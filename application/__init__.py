@@ -22,6 +22,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     _register_performance(app)
+    _register_rate_limits(app)
     return app
 
 
@@ -89,7 +90,7 @@ def _register_page_parity(app: Flask) -> None:
 
 
 def _register_performance(app: Flask) -> None:
-    from . import instrumentation, profiling, static_assets
+    from . import instrumentation, profiling, security_headers, static_assets
     from .controllers import admin_performance, page_cache
 
     static_assets.init_app(app)
@@ -98,6 +99,7 @@ def _register_performance(app: Flask) -> None:
     # WSGI middleware, innermost first: anonymous cached pages are answered before Flask
     # builds a request (one Redis GET); measurement wraps everything.
     page_cache.init_app(app)
+    security_headers.init_app(app)  # around the page cache too: cached pages get the same headers
     instrumentation.init_app(app)
     _trust_proxies(app)
 
@@ -109,6 +111,12 @@ def _trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
+
+def _register_rate_limits(app: Flask) -> None:
+    from . import rate_limits
+
+    rate_limits.init_app(app)  # last: limits attach to every endpoint registered by then
 
 
 def _register_cli(app: Flask) -> None:

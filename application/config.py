@@ -109,8 +109,9 @@ class Config:
     SECURITY_POST_REGISTER_VIEW = "/"
     # No DNS here; deliverability checks would reject every address.
     SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}
-    # Token-authenticated JSON calls carry no cookie, so they need no CSRF token.
-    SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = True
+    # Login, register and logout need a CSRF token too (a cross-origin login must fail);
+    # token-authenticated JSON calls carry no cookie, so they need none (docs/security.md).
+    SECURITY_CSRF_IGNORE_UNAUTH_ENDPOINTS = False
     SECURITY_CSRF_PROTECT_MECHANISMS = ["session", "basic"]
     WTF_CSRF_CHECK_DEFAULT = False  # CSRFProtect checks session-authenticated requests only
     WTF_CSRF_TIME_LIMIT = None

@@ -72,9 +72,15 @@ def seed(env: dict, db_file: Path) -> None:
 
 def login(url: str, email: str) -> tuple[str, str]:
     """(session cookie header, auth token) for a seeded user."""
+    # Login needs a CSRF token: a JSON client gets one (and its session cookie) from GET /login.
+    with urllib.request.urlopen(urllib.request.Request(url + "/login", headers={"Accept": "application/json"}),
+                                timeout=10) as r:
+        csrf = json.load(r)["response"]["csrf_token"]
+        session = "; ".join(c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or [])
     body = json.dumps({"email": email, "password": "password123"}).encode()
     req = urllib.request.Request(url + "/login?include_auth_token", data=body, method="POST",
-                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+                                 headers={"Content-Type": "application/json", "Accept": "application/json",
+                                          "X-CSRF-Token": csrf, "Cookie": session})
     with urllib.request.urlopen(req, timeout=10) as r:
         data = json.load(r)
         cookies = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []]

@@ -1,12 +1,15 @@
 """POST /webhooks/<source>: signed JSON from partner machines, stored, then processed by a task.
 
-Authentication is the HMAC only (no session, so no CSRF): header
-X-Broadsheet-Signature: sha256=<hex HMAC-SHA256 of the raw body with WEBHOOK_SECRET>.
+Authentication is the HMAC only (no session, so no CSRF), as the big providers do it
+(docs/webhooks.md): the signature covers `<timestamp>.<source>.<raw body>`, so a body
+cannot be replayed to another source or, after WEBHOOK_TOLERANCE_SECONDS, at all;
+within the window a repeated delivery id is acknowledged but never processed twice.
 """
 import hashlib
 import hmac
 import json
 import re
+import time
 
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -20,12 +23,23 @@ from .errors import json_error
 
 bp = Blueprint("webhooks", __name__)
 SIGNATURE_HEADER = "X-Broadsheet-Signature"
+TIMESTAMP_HEADER = "X-Broadsheet-Timestamp"
+SCHEME = "v1"
+DEFAULT_TOLERANCE_SECONDS = 300
 SOURCE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value for a body (senders and tests use the same function)."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: int | str, source: str, body: bytes) -> str:
+    """The signature header value for a delivery (senders and tests use the same function)."""
+    signed = f"{timestamp}.{source}.".encode() + body
+    return f"{SCHEME}=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret: str, source: str, body: bytes, timestamp: int | None = None) -> dict:
+    """Both headers a sender adds: timestamp (now unless given) and signature."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, timestamp, source, body)}
 
 
 def _read_body(limit: int) -> bytes:
@@ -41,6 +55,21 @@ def _read_body(limit: int) -> bytes:
     return body
 
 
+def _authentication_error(source: str, body: bytes) -> tuple[str, str] | None:
+    """(field, message) if the timestamp or signature is missing, stale or wrong; None if good."""
+    raw = request.headers.get(TIMESTAMP_HEADER, "")
+    if not TIMESTAMP.match(raw):
+        return "timestamp", f"missing or malformed {TIMESTAMP_HEADER} (Unix seconds)"
+    tolerance = current_app.config.get("WEBHOOK_TOLERANCE_SECONDS", DEFAULT_TOLERANCE_SECONDS)
+    # Checked before the HMAC is trusted for anything, and symmetric: a clock ahead is as stale as one behind.
+    if abs(time.time() - int(raw)) > tolerance:
+        return "timestamp", f"{TIMESTAMP_HEADER} is more than {tolerance} seconds from our clock"
+    expected = sign(current_app.config["WEBHOOK_SECRET"], raw, source, body)
+    if not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, "").encode(), expected.encode()):
+        return "signature", f"missing or wrong {SIGNATURE_HEADER}"
+    return None
+
+
 @bp.post("/webhooks/<source>")
 @csrf.exempt
 def receive(source):
@@ -50,9 +79,9 @@ def receive(source):
         body = _read_body(current_app.config["WEBHOOK_MAX_BODY_BYTES"])
     except RequestEntityTooLarge:
         return json_error(413, f"body larger than {current_app.config['WEBHOOK_MAX_BODY_BYTES']} bytes")
-    expected = sign(current_app.config["WEBHOOK_SECRET"], body)
-    if not hmac.compare_digest(request.headers.get(SIGNATURE_HEADER, ""), expected):
-        return json_error(401, f"missing or wrong {SIGNATURE_HEADER}", "signature")
+    refused = _authentication_error(source, body)
+    if refused:
+        return json_error(401, refused[1], refused[0])
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):  # bad UTF-8 or JSON, or absurdly deep nesting

@@ -98,7 +98,10 @@ def register_account(email: str, username: str, password: str) -> dict:
 def authenticate(email: str, password: str) -> dict | None:
     """The account with a fresh token if email and password match an active user, else None."""
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
-    if user is None or not user.active or not user.password or not verify_password(password, user.password):
+    if user is None or not user.password:
+        hash_password(password)  # the same cost as a wrong password: no timing oracle for unknown emails
+        return None
+    if not verify_password(password, user.password) or not user.active:
         return None
     return account_dict(user)
 

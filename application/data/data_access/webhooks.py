@@ -1,4 +1,8 @@
-"""Webhook deliveries: stored before processing; a repeated (source, delivery id) is kept once."""
+"""Webhook deliveries: stored before processing; a repeated (source, delivery id) is kept once.
+
+The stored rows are the replay guard: a delivery id is refused again for as long as its row
+lives, so rows never go before a signed timestamp could have expired (REPLAY_GUARD).
+"""
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -8,6 +12,9 @@ from application.extensions import db
 
 from ..models import Article, User, WebhookDelivery, utcnow
 from .serialize import iso
+
+# Longer than any accepted timestamp skew (5 minutes either way): a purge never reopens the window.
+REPLAY_GUARD = timedelta(minutes=15)
 
 
 def _as_dict(row: WebhookDelivery) -> dict:
@@ -52,8 +59,8 @@ def finish_webhook_delivery(pk: int, error: str | None = None) -> None:
 
 
 def purge_webhook_deliveries(older_than_days: int) -> int:
-    """Delete processed deliveries received more than N days ago; returns how many."""
-    cutoff = utcnow() - timedelta(days=older_than_days)
+    """Delete processed deliveries received more than N days (and REPLAY_GUARD) ago; returns how many."""
+    cutoff = utcnow() - max(timedelta(days=older_than_days), REPLAY_GUARD)
     result = db.session.execute(delete(WebhookDelivery).where(
         WebhookDelivery.status == "processed", WebhookDelivery.received_at < cutoff))
     db.session.commit()
