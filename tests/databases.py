@@ -29,6 +29,7 @@ _counter = itertools.count()
 _template: str | None = None
 _admin: sa.Engine | None = None
 created: list[str] = []  # PostgreSQL databases made and not yet dropped
+_by_folder: dict[str, str] = {}  # one database per test folder, as one SQLite file per tmp_path used to be
 
 
 def _migrate(url: str) -> None:
@@ -85,17 +86,26 @@ def _ensure_template() -> str:
 
 
 def fresh_database_url(folder: Path) -> str:
-    """A new database with the current schema and roles, for one test."""
+    """The database of this test folder (made on first use, with the current schema and roles).
+
+    Apps built for the same folder share it (a test's fixtures and the processes it starts);
+    a test that wants two databases passes two folders."""
+    key = str(folder)
+    if key in _by_folder:
+        return _by_folder[key]
     template = _ensure_template()
     if DIALECT == "sqlite":
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"test-{next(_counter)}.sqlite3"
+        path = folder / "test.sqlite3"
         shutil.copyfile(template, path)
-        return f"sqlite:///{path}"
-    name = f"bs_test_{RUN_ID}_{next(_counter)}"
-    _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    created.append(name)
-    return _pg_url(name)
+        url = f"sqlite:///{path}"
+    else:
+        name = f"bs_test_{RUN_ID}_{next(_counter)}"
+        _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        created.append(name)
+        url = _pg_url(name)
+    _by_folder[key] = url
+    return url
 
 
 def empty_database_url(folder: Path) -> str:
@@ -121,6 +131,8 @@ def drop_created_since(mark: int) -> None:
         return
     names = created[mark:]
     del created[mark:]
+    for folder in [f for f, url in _by_folder.items() if url.rsplit("/", 1)[-1] in names]:
+        del _by_folder[folder]
     drop(names)
 
 

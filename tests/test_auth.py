@@ -125,7 +125,7 @@ def test_login_register_and_logout_need_a_csrf_token(tmp_path):
     client = app.test_client()
     # A cross-site form post carries no token: refused, nobody logged in or registered.
     assert client.post("/login", data={"email": user["email"], "password": user["password"]}).status_code == 400
-    assert client.get("/authors/csrfuser").status_code == 302
+    assert client.get("/settings").status_code == 302  # not logged in
     r = client.post("/register", data={"email": "x@example.com", "username": "xuser",
                                        "password": "a-long-password-1", "password_confirm": "a-long-password-1"})
     assert r.status_code == 400
@@ -136,13 +136,13 @@ def test_login_register_and_logout_need_a_csrf_token(tmp_path):
     token = _form_token(client.get("/login").get_data(as_text=True))
     r = client.post("/login", data={"email": user["email"], "password": user["password"], "csrf_token": token})
     assert r.status_code == 302
-    assert client.get("/authors/csrfuser").status_code == 200
+    assert client.get("/settings").status_code == 200  # logged in
     # Logging out needs the token too (a foreign page cannot log the visitor out).
     assert client.post("/logout").status_code == 200  # the confirmation form, still logged in
-    assert client.get("/authors/csrfuser").status_code == 200
+    assert client.get("/settings").status_code == 200
     token = _form_token(client.get("/").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
-    assert client.get("/authors/csrfuser").status_code == 302
+    assert client.get("/settings").status_code == 302  # not logged in
     json_token = client.get("/login", headers={"Accept": "application/json"}).get_json()["response"]["csrf_token"]
     r = client.post("/login", json={"email": user["email"], "password": user["password"]},
                     headers={"X-CSRF-Token": json_token})
@@ -169,7 +169,7 @@ def test_logout_revokes_tokens_and_copied_cookies(app, client, make_user):
     assert r.status_code == 401
     thief = app.test_client()
     thief.set_cookie("session", copied)
-    assert thief.get("/authors/leaver").status_code == 302
+    assert thief.get("/settings").status_code == 302
     # Nobody else is logged out.
     assert api.get("/api/user", headers={"Authorization": f"Token {other_token}"}).status_code == 200
 
