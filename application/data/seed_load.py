@@ -1,0 +1,143 @@
+"""Bulk loading for the seed: streamed batches, COPY on PostgreSQL, executemany on SQLite.
+
+Rows go through the session's own DBAPI connection, so everything the seed writes is
+one transaction (a failure leaves the database as it was). Secondary indexes of the
+big tables are dropped before loading and rebuilt after it: building an index from
+sorted data is several times faster than updating it row by row (2M likes on SQLite:
+~60 s with the indexes in place, ~10 s with a rebuild).
+"""
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from itertools import islice
+
+from sqlalchemy import text
+
+DAY = 86400
+
+
+class Timestamps:
+    """Epoch seconds -> 'YYYY-MM-DD HH:MM:SS.000000', the text SQLAlchemy stores on SQLite (PostgreSQL parses it too).
+
+    strftime costs ~1 µs; two table look-ups cost a tenth of that, which matters for 2M likes.
+    """
+
+    def __init__(self):
+        self.day_text: dict[int, str] = {}
+        self.clock = [f"{h:02d}:{m:02d}:{s:02d}.000000" for h in range(24) for m in range(60) for s in range(60)]
+
+    def day(self, day: int) -> str:
+        """'YYYY-MM-DD ' of a day number since the epoch (cached)."""
+        text = self.day_text.get(day)
+        if text is None:
+            text = self.day_text[day] = datetime.fromtimestamp(day * DAY, timezone.utc).strftime("%Y-%m-%d ")
+        return text
+
+    def __call__(self, seconds: int) -> str:
+        day, rest = divmod(seconds, DAY)
+        return (self.day_text.get(day) or self.day(day)) + self.clock[rest]
+
+
+class Loader:
+    """Writes row tuples into tables inside the session's current transaction."""
+
+    def __init__(self, session):
+        connection = session.connection()
+        self.session = session
+        self.postgres = connection.dialect.name == "postgresql"
+        self.raw = connection.connection.driver_connection
+
+    def load(self, table: str, columns: tuple[str, ...], rows, progress=lambda n: None, batch: int = 20_000) -> int:
+        """Insert every tuple of `rows` (an iterable, consumed in batches); returns how many."""
+        cols = ", ".join(f'"{c}"' for c in columns)
+        written = 0
+        cursor = self.raw.cursor()
+        try:
+            if self.postgres:
+                with cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+                    for chunk in _batches(rows, batch):
+                        for row in chunk:
+                            copy.write_row(row)
+                        written += len(chunk)
+                        progress(len(chunk))
+            else:
+                sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
+                for chunk in _batches(rows, batch):
+                    cursor.executemany(sql, chunk)
+                    written += len(chunk)
+                    progress(len(chunk))
+        finally:
+            cursor.close()
+        return written
+
+    @contextmanager
+    def indexes_deferred(self, table: str):
+        """Drop the table's non-unique indexes for the block, then recreate them exactly as they were."""
+        definitions = self._secondary_indexes(table)
+        for name, _ in definitions:
+            self.session.execute(text(f'DROP INDEX "{name}"'))
+        yield
+        for _, ddl in definitions:
+            self.session.execute(text(ddl))
+
+    def _secondary_indexes(self, table: str) -> list[tuple[str, str]]:
+        if self.postgres:
+            rows = self.session.execute(text(
+                "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+                "WHERE x.indrelid = CAST(:t AS regclass) AND NOT x.indisunique ORDER BY c.relname"
+            ), {"t": f'"{table}"'})
+        else:  # autoindexes (UNIQUE / PRIMARY KEY constraints) have no sql and stay
+            rows = self.session.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL "
+                "AND upper(sql) NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+            ), {"t": table})
+        return [(r[0], r[1]) for r in rows]
+
+    @contextmanager
+    def tuned(self):
+        """Settings for one big transaction; the caller commits inside the block (it rolls back otherwise).
+
+        SQLite: no fsync and no per-row foreign-key look-ups (the seed's rows are consistent by construction). These pragmas
+        only take effect outside a transaction, hence the rollback before restoring them.
+        PostgreSQL: no wait for the commit's WAL flush, more memory for index builds.
+        """
+        if self.postgres:
+            self.session.execute(text("SET LOCAL synchronous_commit = off"))
+            self.session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+            try:
+                yield
+            finally:
+                self.session.rollback()  # a no-op after the caller's commit
+            return
+        # The page cache stays small: rows arrive in key order, and CREATE INDEX sorted 2M likes in
+        # 6-8 s with the default 2 MB cache against 13-14 s with 64 MB.
+        pragmas = ("synchronous", "foreign_keys")
+        old = {p: self.session.execute(text(f"PRAGMA {p}")).scalar() for p in pragmas}
+        self.raw.execute("PRAGMA foreign_keys = OFF")
+        self.raw.execute("PRAGMA synchronous = OFF")
+        try:
+            yield
+        finally:
+            self.session.rollback()
+            for p in pragmas:
+                self.raw.execute(f"PRAGMA {p} = {int(old[p])}")
+
+    def sync_sequences(self, tables) -> None:
+        """Explicit ids do not advance PostgreSQL sequences: move them past the rows we wrote."""
+        if not self.postgres:
+            return
+        for table in tables:
+            self.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))"
+            ))
+
+    def checkpoint(self) -> None:
+        """After the commit: fold SQLite's write-ahead log back so it does not stay hundreds of MB."""
+        if not self.postgres:
+            self.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def _batches(rows, size: int):
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
