@@ -44,6 +44,8 @@ def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=la
     """Insert demo users, articles, likes (and follows) into a database without articles; returns the counts."""
     if db.session.scalar(select(func.count()).select_from(Article)):
         raise SeedError("the database already has articles; seed an empty database")
+    if users < 1 or min(articles, likes, follows_count) < 0:
+        raise SeedError("users must be at least 1, other counts at least 0")
     n_authors = max(1, users // 10)
     if follows_count > users * n_authors - n_authors:
         raise SeedError("more follows than (user, other author) pairs")
@@ -60,7 +62,7 @@ def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=la
             tag_ids = _ensure_tags()
             aid0 = 1 + (db.session.scalar(select(func.max(Article.id))) or 0)
             _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_value, now, stamp, progress)
-            with loader.indexes_deferred("like"):
+            with loader.deferred("like"):
                 like0 = 1 + (db.session.scalar(select(func.max(Like.id))) or 0)
                 loader.load("like", ("id", "user_id", "article_id", "created_at"),
                             likes_plan.rows(uid0, aid0, like0, stamp), progress, batch=50_000)
@@ -121,8 +123,8 @@ def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_v
     used: set[str] = set()
     columns = ("id", "title", "slug", "description", "body", "status", "publish_at", "created_at", "updated_at",
                "like_count")
-    with loader.indexes_deferred("article"), loader.indexes_deferred("article_authors"), \
-            loader.indexes_deferred("article_tags"):
+    with loader.deferred("article"), loader.deferred("article_authors"), \
+            loader.deferred("article_tags"):
         for start in range(0, len(plan.status), ARTICLE_BATCH):
             rows, authors, tags = [], [], []
             for i in range(start, min(start + ARTICLE_BATCH, len(plan.status))):
