@@ -53,16 +53,22 @@ AUDIENCES = ["beginners", "busy people", "small teams", "the curious", "sceptics
              "weekend learners", "students", "parents", "people in a hurry"]
 ADJECTIVES = ["unhurried", "honest", "opinionated", "minimal", "practical", "slightly obsessive"]
 
-PARAGRAPHS = """Most of us meet {thing} the same way: a deadline, a half-remembered article and a problem nobody quite understands. It does not have to be like that. With a little patience, {thing} can become one of the more rewarding corners of {topic}.
+OPENINGS = """Most of us meet {thing} the same way: a deadline, a half-remembered article and a problem nobody quite understands. It does not have to be like that. With a little patience, {thing} can become one of the more rewarding corners of {topic}.
 I started paying attention to {thing} about {n} years ago, mostly by accident. What kept me interested was how often the simple approach beat the clever one, provided we wrote down what we were trying to learn first.
-The first surprise was how little of the work was about {thing} itself. Most of it was about {other}: agreeing on what "good" looks like, and noticing when we had drifted away from it.
-It is tempting to read everything before starting. Resist it. Spend an afternoon trying {thing} on something small and real, and the reading that follows will make far more sense.
+It is tempting to read everything before starting. Resist it. Spend an afternoon trying {thing} on something small and real, and the reading that follows will make far more sense.""".splitlines()
+
+PARAGRAPHS = """The first surprise was how little of the work was about {thing} itself. Most of it was about {other}: agreeing on what "good" looks like, and noticing when we had drifted away from it.
 We kept a simple log: the date, what we tried, what we expected and what actually happened. After {n} weeks the log was more useful than any guide, because it was about our situation and nobody else's.
 There is a lot of confident advice about {thing}, and much of it contradicts itself. The honest answer to most questions is "it depends", followed by a short list of what it depends on.
 None of this needs expensive tools. A notebook, a bit of curiosity and the willingness to be wrong in public will get you surprisingly far with {thing}.
 The biggest change was not technical. Once we talked about {thing} openly, people stopped treating it as somebody else's job and started bringing small improvements every week.
 What about {other}? It matters, but less than the debates suggest. Get the basics of {thing} right and most of the questions about {other} answer themselves.
-After a few months the pattern was clear: the people who did best with {thing} were not the most talented, just the most consistent. Ten quiet minutes a day beat a heroic weekend every time.
+We made every classic mistake. We changed three things at once, measured none of them, and then argued for a week about which one had helped. The second attempt was slower to start and much faster to finish.
+A friend who has spent {n} years on {thing} put it simply: most problems are not new, they are just new to you. Somebody has written about yours; the trick is finding them before you reinvent their answer.
+The numbers surprised us. The change we expected to matter most barely moved anything, while a small fix to {other} made a difference everyone noticed within days.
+It helps to be honest about the costs. {Thing} takes time to learn, and the first results are rarely impressive. The payoff comes later, quietly, when things that used to be hard simply stop being a problem.""".splitlines()
+
+ENDINGS = """After a few months the pattern was clear: the people who did best with {thing} were not the most talented, just the most consistent. Ten quiet minutes a day beat a heroic weekend every time.
 If you only remember one thing, make it this: with {thing}, attention pays off more than effort. Look closely at what is already happening before you change anything.
 Looking back, I would have started sooner and worried less. With {thing}, beginners are forgiven quickly; people who never begin are not.""".splitlines()
 
@@ -95,6 +101,9 @@ QUOTES = [("Simple is better than complex.", "Tim Peters, *The Zen of Python*"),
           ("If you want to go fast, go alone. If you want to go far, go together.", "a proverb"),
           ("The details are not the details. They make the design.", "Charles Eames")]
 
+# How a tag reads inside a sentence, where lower case would be wrong.
+TOPIC_NAMES = {"python": "Python", "javascript": "JavaScript", "postgresql": "PostgreSQL", "sqlite": "SQLite",
+               "css": "CSS", "devops": "DevOps", "web-performance": "web performance"}
 RESULTS = ["better than expected", "no change", "worse at first, then better", "a clear win", "too early to say",
            "abandoned", "kept it"]
 CITIES = ["Lisbon", "Leeds", "Nairobi", "Osaka", "Toronto", "Kraków", "Melbourne", "Glasgow", "Lagos", "Bogotá",
@@ -151,7 +160,7 @@ def article_text(rng: random.Random, topic: str) -> tuple[str, str, str]:
     rnd = rng.random
     spec = TOPICS[topic]
     thing, other = _spread(rnd, spec["things"], 2)
-    slots = {"thing": thing, "Thing": _cap(thing), "other": other, "topic": topic.replace("-", " "),
+    slots = {"thing": thing, "Thing": _cap(thing), "other": other, "topic": TOPIC_NAMES.get(topic, topic.replace("-", " ")),
              "audience": _pick(rnd, AUDIENCES), "adj": _pick(rnd, ADJECTIVES), "n": 2 + int(rnd() * 11)}
     title = _pick(rnd, TITLES).format_map(slots)
     summary = _pick(rnd, SUMMARIES).format_map(slots)
@@ -163,7 +172,7 @@ def _pick(rnd, seq):
 
 
 def _body(rnd, spec: dict, slots: dict) -> str:
-    paras = _spread(rnd, PARAGRAPHS, 5)
+    paras = [_pick(rnd, OPENINGS), *_spread(rnd, PARAGRAPHS, 3), _pick(rnd, ENDINGS)]
     h1, h2 = _spread(rnd, HEADINGS, 2)
     items = _spread(rnd, ITEMS, 3 + int(rnd() * 3))
     numbered = rnd() < 0.4
