@@ -18,7 +18,7 @@ from application.extensions import db
 
 from .models import Article, Like, Role, Tag, User
 from .seed_content import article_text, bio, person, slug_base
-from .seed_load import DAY, Loader, Timestamps
+from .seed_load import DAY, Loader, Timestamps, prefetched
 from .seed_plan import STATUS_NAMES, ArticlePlan, LikePlan
 from .seed_vocab import TAGS, TOPICS
 
@@ -118,35 +118,40 @@ def _ensure_tags() -> dict[str, int]:
 
 
 def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_value, now, stamp, progress):
-    rng = random.Random(f"{seed_value}:text")
-    slugs: dict[str, int] = {}
-    used: set[str] = set()
     columns = ("id", "title", "slug", "description", "body", "status", "publish_at", "created_at", "updated_at",
                "like_count")
-    with loader.deferred("article"), loader.deferred("article_authors"), \
-            loader.deferred("article_tags"):
-        for start in range(0, len(plan.status), ARTICLE_BATCH):
-            rows, authors, tags = [], [], []
-            for i in range(start, min(start + ARTICLE_BATCH, len(plan.status))):
-                aid, author = aid0 + i, rng.randrange(len(beats))
-                topic = rng.choice(beats[author])
-                title, summary, body = article_text(rng, topic)
-                slug = _unique_slug(slug_base(title), slugs, used)
-                created, published, updated = _times(rng, plan.status[i], plan.publish[i], now)
-                rows.append((aid, title, slug, summary, body, STATUS_NAMES[plan.status[i]],
-                             stamp(published) if published else None, stamp(created), stamp(updated),
-                             likes_plan.counts[i]))
-                authors.append((aid, uid0 + author))
-                if len(beats) > 1 and rng.random() < 0.08:  # an occasional co-author
-                    other = rng.randrange(len(beats) - 1)
-                    authors.append((aid, uid0 + (other if other < author else other + 1)))
-                extra = [t for t in TOPICS[topic]["related"] if t in tag_ids]
-                for name in [topic, *rng.sample(extra, min(len(extra), rng.randint(0, 2)))]:
-                    tags.append((aid, tag_ids[name]))
+    batches = _article_batches(plan, likes_plan.counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp)
+    with loader.deferred("article"), loader.deferred("article_authors"), loader.deferred("article_tags"):
+        for rows, authors, tags in prefetched(batches):  # the next batch's text is written meanwhile
             loader.load("article", columns, rows)
             loader.load("article_authors", ("article_id", "user_id"), authors)
             loader.load("article_tags", ("article_id", "tag_id"), tags)
             progress(len(rows))
+
+
+def _article_batches(plan, like_counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp):
+    """(article rows, author links, tag links) per ARTICLE_BATCH articles; pure computation, no database."""
+    rng = random.Random(f"{seed_value}:text")
+    slugs: dict[str, int] = {}
+    used: set[str] = set()
+    for start in range(0, len(plan.status), ARTICLE_BATCH):
+        rows, authors, tags = [], [], []
+        for i in range(start, min(start + ARTICLE_BATCH, len(plan.status))):
+            aid, author = aid0 + i, rng.randrange(len(beats))
+            topic = rng.choice(beats[author])
+            title, summary, body = article_text(rng, topic)
+            slug = _unique_slug(slug_base(title), slugs, used)
+            created, published, updated = _times(rng, plan.status[i], plan.publish[i], now)
+            rows.append((aid, title, slug, summary, body, STATUS_NAMES[plan.status[i]],
+                         stamp(published) if published else None, stamp(created), stamp(updated), like_counts[i]))
+            authors.append((aid, uid0 + author))
+            if len(beats) > 1 and rng.random() < 0.08:  # an occasional co-author
+                other = rng.randrange(len(beats) - 1)
+                authors.append((aid, uid0 + (other if other < author else other + 1)))
+            extra = [t for t in TOPICS[topic]["related"] if t in tag_ids]
+            for name in [topic, *rng.sample(extra, min(len(extra), rng.randint(0, 2)))]:
+                tags.append((aid, tag_ids[name]))
+        yield rows, authors, tags
 
 
 def _times(rng, status, publish_at, now) -> tuple[int, int, int]:

@@ -6,6 +6,8 @@ big tables are dropped before loading and rebuilt after it: building an index fr
 sorted data is several times faster than updating it row by row (2M likes on SQLite:
 ~60 s with the indexes in place, ~10 s with a rebuild).
 """
+import queue
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from itertools import islice
@@ -54,14 +56,14 @@ class Loader:
         try:
             if self.postgres:
                 with cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-                    for chunk in _batches(rows, batch):
+                    for chunk in prefetched(_batches(rows, batch)):
                         for row in chunk:
                             copy.write_row(row)
                         written += len(chunk)
                         progress(len(chunk))
             else:
                 sql = f'INSERT INTO "{table}" ({cols}) VALUES ({", ".join("?" * len(columns))})'
-                for chunk in _batches(rows, batch):
+                for chunk in prefetched(_batches(rows, batch)):
                     cursor.executemany(sql, chunk)
                     written += len(chunk)
                     progress(len(chunk))
@@ -155,6 +157,51 @@ class Loader:
         """After the commit: fold SQLite's write-ahead log back so it does not stay hundreds of MB."""
         if not self.postgres:
             self.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+def prefetched(batches, depth: int = 1):
+    """Yield from `batches`, building the next ones in a thread meanwhile.
+
+    sqlite3 and psycopg release the GIL while the database works, so generating rows (pure
+    Python) and writing them overlap on a second core. Exceptions in the thread surface here;
+    if the consumer stops early, the thread is told to stop and its queue drained.
+    """
+    handoff: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for chunk in batches:
+                while not stop.is_set():
+                    try:
+                        handoff.put(chunk, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer
+            handoff.put(exc)
+
+    worker = threading.Thread(target=produce, name="seed-rows", daemon=True)
+    worker.start()
+    try:
+        while (item := handoff.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                handoff.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        worker.join()
+
+
+_DONE = object()
 
 
 def _batches(rows, size: int):
