@@ -1,6 +1,7 @@
 """What the seed writes reads well: usernames, slugs, Markdown that renders, avatars that load."""
 import random
 import re
+import time
 from datetime import date
 
 import pytest
@@ -93,3 +94,38 @@ def test_avatar_route_validates_and_revalidates(app):
     again = client.get("/avatars/MO-3.svg", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
     assert len(avatars.PALETTE) == AVATAR_COLOURS
+
+
+def test_prefetched_batches_keep_order_pass_errors_and_stop_early():
+    from application.data.seed_load import prefetched
+
+    assert list(prefetched(iter([[1], [2], [3]]))) == [[1], [2], [3]]
+
+    def failing():
+        yield [1]
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        list(prefetched(failing()))
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            produced.append(n)
+            yield [n]
+            n += 1
+
+    batches = prefetched(endless())
+    assert next(batches) == [0]
+    batches.close()  # the consumer stops (e.g. a database error): the thread must stop too
+    count = len(produced)
+    time.sleep(0.3)  # a thread still running would have produced thousands more by now
+    assert count <= 4 and len(produced) == count
+
+
+def test_progress_counts_every_row(app):
+    seen = []
+    with app.app_context():
+        seed(30, 12, 80, 2, progress=seen.append, follows_count=5, as_of=date(2026, 11, 20))
+    assert sum(seen) == 30 + 12 + 80 + 5

@@ -184,6 +184,7 @@ def test_sqlite_pragmas_are_restored_after_seeding(app):
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL, from db_tuning
+            assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 
 def test_most_liked_this_week_is_populated_by_default(app):

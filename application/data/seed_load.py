@@ -47,6 +47,7 @@ class Loader:
         self.session = session
         self.postgres = connection.dialect.name == "postgresql"
         self.raw = connection.connection.driver_connection
+        self.stayed_in_wal = False
 
     def load(self, table: str, columns: tuple[str, ...], rows, progress=lambda n: None, batch: int = 20_000) -> int:
         """Insert every tuple of `rows` (an iterable, consumed in batches); returns how many."""
@@ -133,15 +134,42 @@ class Loader:
         # 6-8 s with the default 2 MB cache against 13-14 s with 64 MB.
         pragmas = ("synchronous", "foreign_keys")
         old = {p: self.session.execute(text(f"PRAGMA {p}")).scalar() for p in pragmas}
-        self.raw.execute("PRAGMA foreign_keys = OFF")
-        self.raw.execute("PRAGMA synchronous = OFF")
-        self.raw.execute("BEGIN")  # DDL too (DROP/CREATE INDEX) must be inside the one transaction
+        self._sqlite("PRAGMA foreign_keys = OFF")
+        self._sqlite("PRAGMA synchronous = OFF")
+        journal = self._journal("DELETE")
+        if not self.raw.in_transaction:  # DDL too (DROP/CREATE INDEX) must be inside the one transaction
+            self._sqlite("BEGIN")
         try:
             yield
         finally:
             self.session.rollback()
             for p in pragmas:
-                self.raw.execute(f"PRAGMA {p} = {int(old[p])}")
+                self._sqlite(f"PRAGMA {p} = {int(old[p])}")
+            self._journal(journal)
+
+    def _sqlite(self, sql: str) -> list:
+        # Its own cursor, closed at once: a statement left open made the next checkpoint fail
+        # with "database table is locked".
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def _journal(self, mode: str) -> str:
+        """Switch SQLite's journal mode, returning the previous one; unchanged if another connection is open.
+
+        In WAL mode every page is written twice (to the log, then checkpointed into the file).
+        A rollback journal only saves pages that existed before the transaction, and an empty
+        database has almost none, so the seed's ~500 MB are written once.
+        """
+        previous = self._sqlite("PRAGMA journal_mode")[0][0]
+        try:
+            self._sqlite(f"PRAGMA journal_mode = {mode}")
+        except self.raw.OperationalError:  # "database is locked": a reader is open; stay as we are
+            self.stayed_in_wal = previous == "wal"
+        return previous
 
     def sync_sequences(self, tables) -> None:
         """Explicit ids do not advance PostgreSQL sequences: move them past the rows we wrote."""
@@ -154,9 +182,13 @@ class Loader:
             ))
 
     def checkpoint(self) -> None:
-        """After the commit: fold SQLite's write-ahead log back so it does not stay hundreds of MB."""
-        if not self.postgres:
-            self.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        """After the commit, if the seed ran in WAL mode: fold the log back so it does not stay hundreds of MB."""
+        if self.postgres or not self.stayed_in_wal:
+            return
+        try:
+            self._sqlite("PRAGMA wal_checkpoint(TRUNCATE)")
+        except self.raw.OperationalError:
+            pass  # a reader holds the log; SQLite's own auto-checkpoint folds it back later
 
 
 def prefetched(batches, depth: int = 1):
