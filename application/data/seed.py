@@ -1,4 +1,4 @@
-"""Deterministic demo data a person would read, bulk-loaded (100k articles / 10k users / 2M likes in ~30 s).
+"""Deterministic demo data a person would read, bulk-loaded (100k articles / 10k users / 2M likes: 16 CPU s).
 
 The same seed and `as_of` day give identical rows on SQLite and PostgreSQL. Dates are
 relative to `as_of` (default: today, 00:00 UTC): articles over the last 90 days, likes
