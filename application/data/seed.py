@@ -90,6 +90,8 @@ def _write_users(loader, users, n_authors, seed_value, now, stamp, progress) -> 
         raise SeedError("roles are missing: run `flask --app main init-db` first")
     beats: list[list[str]] = []
     rows = []
+    # The readable name goes in User.display_name where the schema has it (migration 0003 on main).
+    with_names = "display_name" in User.__table__.c
     for i in range(users):
         name, username, avatar = person(rng, taken)
         is_author = i < n_authors
@@ -97,11 +99,12 @@ def _write_users(loader, users, n_authors, seed_value, now, stamp, progress) -> 
         if is_author:
             beats.append(topics)
         joined = stamp(now - rng.randint(91 * DAY, 720 * DAY))
-        rows.append((uid0 + i, f"user{i}@example.com", username, password, True,
-                     uuid.UUID(int=rng.getrandbits(128)).hex, bio(rng, name.split()[0], topics, is_author),
-                     f"/avatars/{avatar}.svg", joined, joined))
-    loader.load("user", ("id", "email", "username", "password", "active", "fs_uniquifier", "bio", "image",
-                         "create_datetime", "update_datetime"), rows, progress)
+        row = (uid0 + i, f"user{i}@example.com", username, password, True, uuid.UUID(int=rng.getrandbits(128)).hex,
+               bio(rng, name.split()[0], topics, is_author), f"/avatars/{avatar}.svg", joined, joined)
+        rows.append(row + (name,) if with_names else row)
+    columns = ("id", "email", "username", "password", "active", "fs_uniquifier", "bio", "image", "create_datetime",
+               "update_datetime")
+    loader.load("user", columns + ("display_name",) if with_names else columns, rows, progress)
     role_rows = [(uid0 + i, roles["reader"]) for i in range(users)]
     role_rows += [(uid0 + i, roles["author"]) for i in range(n_authors)]
     loader.load("roles_users", ("user_id", "role_id"), role_rows)
@@ -121,7 +124,8 @@ def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_v
     columns = ("id", "title", "slug", "description", "body", "status", "publish_at", "created_at", "updated_at",
                "like_count")
     batches = _article_batches(plan, likes_plan.counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp)
-    with loader.deferred("article"), loader.deferred("article_authors"), loader.deferred("article_tags"):
+    with loader.deferred("article"), loader.deferred("article_authors"), loader.deferred("article_tags"), \
+            loader.full_text_deferred("article"):
         for rows, authors, tags in prefetched(batches):  # the next batch's text is written meanwhile
             loader.load("article", columns, rows)
             loader.load("article_authors", ("article_id", "user_id"), authors)
