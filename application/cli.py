@@ -29,12 +29,15 @@ def register(app: Flask) -> None:
     @click.option("--seed", "seed_value", default=1, show_default=True, type=int)
     @click.option("--follows", default=0, show_default=True, type=click.IntRange(0),
                   help="user-follows-author pairs (the RealWorld feed)")
-    def seed_command(articles, users, likes, seed_value, follows):
+    @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="the day the dates count back from (default: today, UTC); same seed + day = same rows")
+    def seed_command(articles, users, likes, seed_value, follows, as_of):
         """Insert deterministic demo data into an empty database."""
         ensure_schema()
         with click.progressbar(length=articles + users + likes + follows, label="Seeding") as bar:
             try:
-                counts = seed(articles, users, likes, seed_value, progress=bar.update, follows_count=follows)
+                counts = seed(articles, users, likes, seed_value, progress=bar.update, follows_count=follows,
+                              as_of=as_of)
             except SeedError as exc:
                 raise click.ClickException(str(exc)) from exc
         extra = f", {counts['follows']} follows" if follows else ""

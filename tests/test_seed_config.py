@@ -30,7 +30,7 @@ def test_seed_is_deterministic_and_counts_match(tmp_path):
         (tmp_path / str(n)).mkdir()
         app = build_app(make_config(tmp_path / str(n)))
         result = app.test_cli_runner().invoke(args=["seed", "--articles", "300", "--users", "40", "--likes",
-                                                    "2000", "--seed", "7"])
+                                                    "2000", "--seed", "7", "--as-of", "2026-11-20"])
         assert result.exit_code == 0, result.output
         snapshots.append(_snapshot(app))
     assert snapshots[0] == snapshots[1]
@@ -45,7 +45,7 @@ def test_different_seed_gives_different_data(tmp_path):
         (tmp_path / str(n)).mkdir()
         app = build_app(make_config(tmp_path / str(n)))
         app.test_cli_runner().invoke(args=["seed", "--articles", "50", "--users", "10", "--likes", "100",
-                                           "--seed", str(seed)])
+                                           "--seed", str(seed), "--as-of", "2026-11-20"])
         results.append(_snapshot(app)[1])
     assert results[0] != results[1]
 

@@ -1,129 +1,191 @@
-"""Deterministic demo data, bulk-inserted (10k articles / 1k users / 200k likes in seconds)."""
+"""Deterministic demo data a person would read, bulk-loaded (100k articles / 10k users / 2M likes: 16 CPU s).
+
+The same seed and `as_of` day give identical rows on SQLite and PostgreSQL. Dates are
+relative to `as_of` (default: today, 00:00 UTC): articles over the last 90 days, likes
+over the last four weeks, so "Most liked this week" has something to show. Each user's
+email is user<N>@example.com with the password below (scripts log in with them); names,
+usernames, bios and avatars are readable. Article.like_count equals the like rows.
+"""
 import random
+import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timezone
 
 from flask_security import hash_password
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 
 from application.extensions import db
 
-from .models import Article, Like, Role, Tag, User, article_authors, article_tags, follows
+from .models import Article, Like, Role, Tag, User
+from .seed_content import article_text, bio, person, slug_base
+from .seed_load import DAY, Loader, Timestamps, prefetched
+from .seed_plan import STATUS_NAMES, ArticlePlan, LikePlan
+from .seed_vocab import TAGS, TOPICS
 
-BASE_TIME = datetime(2026, 1, 1, 12, 0, 0)
 SEED_PASSWORD = "password123"
-WORDS = ("river stone market quiet signal harbour winter garden paper engine orbit lantern "
-         "summit thread copper meadow archive beacon canyon delta ember forest glacier island").split()
-TAG_NAMES = [f"topic-{i:02d}" for i in range(50)]
-CHUNK = 20_000
+ARTICLE_BATCH = 5_000  # ~8 MB of Markdown per batch
+TAG_NAMES = TAGS
 
 
 class SeedError(RuntimeError):
     pass
 
 
-def _title(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 6))).capitalize() + f" {n}"
-
-
-def _body(rng: random.Random) -> str:
-    paragraphs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(30, 60))) + "." for _ in range(3)]
-    return "## " + rng.choice(WORDS).title() + "\n\n" + "\n\n".join(paragraphs)
-
-
-def _bulk(table, rows, progress) -> None:
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        db.session.execute(insert(table), chunk)
-        progress(len(chunk))
-
-
-def _sync_sequences() -> None:
-    """Explicit ids do not advance PostgreSQL sequences: move them past the rows we wrote."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    for table in ("user", "article", "tag", "like"):
-        db.session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))"
-        ))
+def as_of_seconds(as_of: date | datetime | None) -> int:
+    """Epoch seconds of 00:00 UTC on `as_of` (a date, a naive UTC datetime or None for today)."""
+    if as_of is None:
+        return int(time.time()) // DAY * DAY
+    day = as_of.date() if isinstance(as_of, datetime) else as_of
+    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
 
 
 def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=lambda n: None,
-         follows_count: int = 0) -> dict:
-    """Insert demo users, articles, likes (and follows); the same seed gives the same data."""
+         follows_count: int = 0, as_of: date | datetime | None = None) -> dict:
+    """Insert demo users, articles, likes (and follows) into a database without articles; returns the counts."""
     if db.session.scalar(select(func.count()).select_from(Article)):
         raise SeedError("the database already has articles; seed an empty database")
-    if likes > articles * users:
-        raise SeedError("more likes than (user, article) pairs")
+    if users < 1 or min(articles, likes, follows_count) < 0:
+        raise SeedError("users must be at least 1, other counts at least 0")
     n_authors = max(1, users // 10)
     if follows_count > users * n_authors - n_authors:
         raise SeedError("more follows than (user, other author) pairs")
-    rng = random.Random(seed_value)
-    password = hash_password(SEED_PASSWORD)
-    uid0 = (db.session.scalar(select(func.max(User.id))) or 0) + 1
-    roles = {r.name: r.id for r in db.session.scalars(select(Role))}
-    user_rows = [{
-        "id": uid0 + i, "email": f"user{i}@example.com", "username": f"user{i}", "password": password,
-        "active": True, "fs_uniquifier": uuid.UUID(int=rng.getrandbits(128)).hex,
-        "bio": f"Writer number {i}", "create_datetime": BASE_TIME, "update_datetime": BASE_TIME,
-    } for i in range(users)]
-    _bulk(User, user_rows, progress)
-    author_ids = [r["id"] for r in user_rows[: max(1, users // 10)]]
-    role_rows = [{"user_id": r["id"], "role_id": roles["author" if r["id"] in author_ids else "reader"]}
-                 for r in user_rows]
-    _bulk(db.metadata.tables["roles_users"], role_rows, lambda n: None)
-
-    existing_tags = db.session.scalar(select(func.count()).select_from(Tag))
-    if not existing_tags:
-        _bulk(Tag, [{"name": n} for n in TAG_NAMES], lambda n: None)
-    tag_ids = list(db.session.scalars(select(Tag.id).order_by(Tag.id)))
-    aid0 = (db.session.scalar(select(func.max(Article.id))) or 0) + 1
-    article_rows, link_rows, tag_rows = [], [], []
-    for i in range(articles):
-        aid = aid0 + i
-        when = BASE_TIME + timedelta(minutes=i)
-        status = "published" if rng.random() < 0.95 else rng.choice(["draft", "scheduled"])
-        publish_at = when if status == "published" else (when + timedelta(days=3650) if status == "scheduled" else None)
-        article_rows.append({
-            "id": aid, "title": _title(rng, i), "slug": f"article-{i}", "description": f"Summary of article {i}",
-            "body": _body(rng), "status": status, "publish_at": publish_at, "created_at": when,
-            "updated_at": when, "like_count": 0,
-        })
-        for author in rng.sample(author_ids, k=min(len(author_ids), rng.choice([1, 1, 1, 2]))):
-            link_rows.append({"article_id": aid, "user_id": author})
-        for tag in rng.sample(tag_ids, k=rng.randint(0, 3)):
-            tag_rows.append({"article_id": aid, "tag_id": tag})
-    _bulk(Article, article_rows, progress)
-    _bulk(article_authors, link_rows, lambda n: None)
-    _bulk(article_tags, tag_rows, lambda n: None)
-
-    pairs: set[tuple[int, int]] = set()
-    while len(pairs) < likes:
-        pairs.add((uid0 + rng.randrange(users), aid0 + rng.randrange(articles)))
-    like_rows = [{"user_id": u, "article_id": a, "created_at": BASE_TIME + timedelta(seconds=rng.randrange(86400 * 30))}
-                 for u, a in sorted(pairs)]
-    _bulk(Like, like_rows, progress)
-    _sync_sequences()
-    if follows_count:
-        _seed_follows(uid0, users, author_ids, follows_count, seed_value, progress)
-    db.session.execute(text(
-        'UPDATE article SET like_count = (SELECT count(*) FROM "like" WHERE "like".article_id = article.id)'
-    ))
-    db.session.commit()
+    now = as_of_seconds(as_of)
+    plan = ArticlePlan(articles, now, seed_value)
+    if likes > users * len(plan.published):
+        raise SeedError(f"more likes than (user, published article) pairs: at most {users * len(plan.published)}")
+    likes_plan = LikePlan(users, likes, plan, now, seed_value)
+    loader, stamp = Loader(db.session), Timestamps()
+    dbapi = db.session.get_bind().dialect.loaded_dbapi
+    try:
+        with loader.tuned():
+            uid0, beats = _write_users(loader, users, n_authors, seed_value, now, stamp, progress)
+            tag_ids = _ensure_tags()
+            aid0 = 1 + (db.session.scalar(select(func.max(Article.id))) or 0)
+            _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_value, now, stamp, progress)
+            with loader.deferred("like"):
+                like0 = 1 + (db.session.scalar(select(func.max(Like.id))) or 0)
+                loader.load("like", ("id", "user_id", "article_id", "created_at"),
+                            likes_plan.rows(uid0, aid0, like0, stamp), progress, batch=50_000)
+            loader.sync_sequences(("user", "article", "tag", "like"))
+            if follows_count:
+                _write_follows(loader, uid0, users, n_authors, follows_count, seed_value, progress)
+            db.session.commit()
+    except dbapi.IntegrityError as exc:
+        raise SeedError(f"seeded rows clash with rows already in the database: {exc}") from exc
+    loader.checkpoint()
     counts = {"users": users, "articles": articles, "likes": likes}
     if follows_count:
         counts["follows"] = follows_count
     return counts
 
 
-def _seed_follows(uid0: int, users: int, author_ids: list[int], count: int, seed_value: int, progress) -> None:
+def _write_users(loader, users, n_authors, seed_value, now, stamp, progress) -> tuple[int, list[list[str]]]:
+    """Users (the first tenth are authors, each with 2-3 topics they write on) and their roles."""
+    rng = random.Random(f"{seed_value}:users")
+    password = hash_password(SEED_PASSWORD)
+    uid0 = 1 + (db.session.scalar(select(func.max(User.id))) or 0)
+    taken = {u.lower() for u in db.session.scalars(select(User.username)) if u}
+    roles = {r.name: r.id for r in db.session.scalars(select(Role))}
+    if not {"reader", "author"} <= roles.keys():
+        raise SeedError("roles are missing: run `flask --app main init-db` first")
+    beats: list[list[str]] = []
+    rows = []
+    # The readable name goes in User.display_name where the schema has it (migration 0003 on main).
+    with_names = "display_name" in User.__table__.c
+    for i in range(users):
+        name, username, avatar = person(rng, taken)
+        is_author = i < n_authors
+        topics = rng.sample(TAGS, rng.randint(2, 3))
+        if is_author:
+            beats.append(topics)
+        joined = stamp(now - rng.randint(91 * DAY, 720 * DAY))
+        row = (uid0 + i, f"user{i}@example.com", username, password, True, uuid.UUID(int=rng.getrandbits(128)).hex,
+               bio(rng, name.split()[0], topics, is_author), f"/avatars/{avatar}.svg", joined, joined)
+        rows.append(row + (name,) if with_names else row)
+    columns = ("id", "email", "username", "password", "active", "fs_uniquifier", "bio", "image", "create_datetime",
+               "update_datetime")
+    loader.load("user", columns + ("display_name",) if with_names else columns, rows, progress)
+    role_rows = [(uid0 + i, roles["reader"]) for i in range(users)]
+    role_rows += [(uid0 + i, roles["author"]) for i in range(n_authors)]
+    loader.load("roles_users", ("user_id", "role_id"), role_rows)
+    return uid0, beats
+
+
+def _ensure_tags() -> dict[str, int]:
+    """The vocabulary's tags (created if missing) by name."""
+    existing = set(db.session.scalars(select(Tag.name)))
+    missing = [{"name": n} for n in TAG_NAMES if n not in existing]
+    if missing:
+        db.session.execute(insert(Tag), missing)
+    return dict(db.session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(TAG_NAMES))).all())
+
+
+def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_value, now, stamp, progress):
+    columns = ("id", "title", "slug", "description", "body", "status", "publish_at", "created_at", "updated_at",
+               "like_count")
+    batches = _article_batches(plan, likes_plan.counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp)
+    with loader.deferred("article"), loader.deferred("article_authors"), loader.deferred("article_tags"), \
+            loader.full_text_deferred("article"):
+        for rows, authors, tags in prefetched(batches):  # the next batch's text is written meanwhile
+            loader.load("article", columns, rows)
+            loader.load("article_authors", ("article_id", "user_id"), authors)
+            loader.load("article_tags", ("article_id", "tag_id"), tags)
+            progress(len(rows))
+
+
+def _article_batches(plan, like_counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp):
+    """(article rows, author links, tag links) per ARTICLE_BATCH articles; pure computation, no database."""
+    rng = random.Random(f"{seed_value}:text")
+    slugs: dict[str, int] = {}
+    used: set[str] = set()
+    for start in range(0, len(plan.status), ARTICLE_BATCH):
+        rows, authors, tags = [], [], []
+        for i in range(start, min(start + ARTICLE_BATCH, len(plan.status))):
+            aid, author = aid0 + i, rng.randrange(len(beats))
+            topic = rng.choice(beats[author])
+            title, summary, body = article_text(rng, topic)
+            slug = _unique_slug(slug_base(title), slugs, used)
+            created, published, updated = _times(rng, plan.status[i], plan.publish[i], now)
+            rows.append((aid, title, slug, summary, body, STATUS_NAMES[plan.status[i]],
+                         stamp(published) if published else None, stamp(created), stamp(updated), like_counts[i]))
+            authors.append((aid, uid0 + author))
+            if len(beats) > 1 and rng.random() < 0.08:  # an occasional co-author
+                other = rng.randrange(len(beats) - 1)
+                authors.append((aid, uid0 + (other if other < author else other + 1)))
+            extra = [t for t in TOPICS[topic]["related"] if t in tag_ids]
+            for name in [topic, *rng.sample(extra, min(len(extra), rng.randint(0, 2)))]:
+                tags.append((aid, tag_ids[name]))
+        yield rows, authors, tags
+
+
+def _times(rng, status, publish_at, now) -> tuple[int, int, int]:
+    """(created, publish or 0, updated): written shortly before publication, sometimes edited after."""
+    if status == 2:  # published
+        created = publish_at - rng.randint(600, 3 * DAY)
+        edited = publish_at + rng.randint(60, 2 * DAY) if rng.random() < 0.2 else publish_at
+        return created, publish_at, min(edited, now - 1)
+    created = now - rng.randint(DAY, 60 * DAY)
+    return created, publish_at, created + rng.randint(0, DAY // 2)
+
+
+def _unique_slug(base: str, counters: dict[str, int], used: set[str]) -> str:
+    """base, then base-2, base-3, ... as data_access names a repeated title."""
+    slug, n = base, counters.get(base, 1)
+    while slug in used:
+        n += 1
+        slug = f"{base}-{n}"
+    counters[base] = n
+    used.add(slug)
+    return slug
+
+
+def _write_follows(loader, uid0, users, n_authors, count, seed_value, progress) -> None:
     # Followed users are authors, so every feed has articles; a separate RNG keeps the
     # users/articles/likes identical to a seed without follows.
     rng = random.Random(f"follows-{seed_value}")
     pairs: set[tuple[int, int]] = set()
     while len(pairs) < count:
-        follower, followed = uid0 + rng.randrange(users), rng.choice(author_ids)
+        follower, followed = uid0 + rng.randrange(users), uid0 + rng.randrange(n_authors)
         if follower != followed:
             pairs.add((follower, followed))
-    _bulk(follows, [{"follower_id": a, "followed_id": b} for a, b in sorted(pairs)], progress)
+    loader.load("follows", ("follower_id", "followed_id"), sorted(pairs), progress)

@@ -1,0 +1,83 @@
+"""Seeding at scale: `flask --app main seed` on a fresh SQLite file and a fresh PostgreSQL database.
+
+Prints, per database: wall seconds, the seed process's CPU seconds and peak RSS (getrusage
+of the child; the PostgreSQL server's own work and memory are not in it), and the load
+average before and after, since a busy machine stretches the wall time. Run through
+./bench/seed_scale.sh. Knobs: SEED_ARTICLES, SEED_USERS, SEED_LIKES (100k / 10k / 2M),
+SEED_DBS ("sqlite,postgresql"), PG_ADMIN_URL (postgresql://postgres@127.0.0.1:5432/postgres).
+Targets (issue: performance round 2): <= 30 s and <= 300 MB on each database.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_SECONDS, TARGET_MB = 30, 300
+
+
+def _run_seed(database_url: str, sizes: dict) -> dict:
+    env = {**os.environ, "ENV": "production", "DATABASE_URL": database_url,
+           "SECRET_KEY": uuid.uuid4().hex * 2, "SECURITY_PASSWORD_SALT": uuid.uuid4().hex * 2,
+           "WEBHOOK_SECRET": uuid.uuid4().hex * 2}
+    args = [sys.executable, "-m", "flask", "--app", "main", "seed", "--articles", str(sizes["articles"]),
+            "--users", str(sizes["users"]), "--likes", str(sizes["likes"])]
+    load_before = os.getloadavg()[0]
+    started = time.monotonic()
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.monotonic() - started
+    output = proc.stdout.read().decode(errors="replace").strip().splitlines()
+    proc.stdout.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("seed failed:\n" + "\n".join(output[-20:]))
+    return {"seconds": round(seconds, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024), "load_before": round(load_before, 2),
+            "load_after": round(os.getloadavg()[0], 2), "output": output[-1] if output else ""}
+
+
+def _sqlite(sizes: dict) -> dict:
+    with tempfile.TemporaryDirectory(prefix="seed-scale-") as tmp:
+        return _run_seed(f"sqlite:///{tmp}/seed.sqlite3", sizes)
+
+
+def _postgresql(sizes: dict) -> dict:
+    import psycopg
+
+    admin_url = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"seed_scale_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+            return _run_seed(f"{base}/{name}", sizes)
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def main() -> int:
+    sizes = {"articles": int(os.environ.get("SEED_ARTICLES", 100_000)),
+             "users": int(os.environ.get("SEED_USERS", 10_000)),
+             "likes": int(os.environ.get("SEED_LIKES", 2_000_000))}
+    databases = [d.strip() for d in os.environ.get("SEED_DBS", "sqlite,postgresql").split(",") if d.strip()]
+    print(f"seed_scale: {sizes['articles']:,} articles / {sizes['users']:,} users / {sizes['likes']:,} likes, "
+          f"{os.cpu_count()} CPUs", flush=True)
+    print(f"{'database':<11} {'wall s':>7} {'cpu s':>6} {'peak RSS MB':>11} {'load before/after':>18}  verdict")
+    failed = False
+    for database in databases:
+        result = {"sqlite": _sqlite, "postgresql": _postgresql}[database](sizes)
+        ok = result["seconds"] <= TARGET_SECONDS and result["peak_rss_mb"] <= TARGET_MB
+        failed |= not ok
+        print(f"{database:<11} {result['seconds']:>7} {result['cpu_seconds']:>6} {result['peak_rss_mb']:>11} "
+              f"{result['load_before']:>8} / {result['load_after']:<7}  "
+              f"[{'ok' if ok else 'MISS'}] (<= {TARGET_SECONDS} s, <= {TARGET_MB} MB)", flush=True)
+        print("  " + json.dumps({"database": database, **sizes, **result}), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,239 @@
+"""The seed on both databases: same seed -> same content hash, and the rows are consistent and readable.
+
+"default" is a fresh database of the suite's own kind (SQLite, or PostgreSQL with
+TEST_DATABASE_URL); "postgresql" is always a fresh PostgreSQL database (skipped if none answers).
+"""
+import hashlib
+import os
+import re
+import uuid
+from datetime import date, datetime, timedelta
+
+import psycopg
+import pytest
+from sqlalchemy import func, select, text
+
+from application.data import data_access
+from application.data.models import Article, Like, Role, Tag, User, article_authors, article_tags
+from application.data.seed import SeedError, seed
+from application.data.seed_vocab import TAGS
+from application.extensions import db
+
+from .conftest import build_app, make_config
+
+PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+AS_OF = date(2026, 11, 20)
+SIZES = ["--articles", "240", "--users", "30", "--likes", "1500"]
+USERNAME = re.compile(r"[A-Za-z0-9_.-]{3,32}")
+
+
+class _Databases:
+    """Fresh apps on the parametrised database; drops the PostgreSQL databases it created."""
+
+    def __init__(self, kind, tmp_path):
+        self.kind, self.tmp_path, self.created, self.apps = kind, tmp_path, [], []
+        if kind == "postgresql":
+            try:
+                self.admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=2)
+            except psycopg.OperationalError:
+                pytest.skip("no PostgreSQL server answers")
+
+    def app(self):
+        folder = self.tmp_path / f"db{len(self.apps)}"
+        folder.mkdir(parents=True)
+        if self.kind == "default":  # the suite's own fresh database (SQLite unless TEST_DATABASE_URL)
+            app = build_app(make_config(folder))
+        else:
+            name = f"broadsheet_seed_{uuid.uuid4().hex[:10]}"
+            self.admin.execute(f'CREATE DATABASE "{name}"')
+            self.created.append(name)
+            base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+            app = build_app(make_config(folder, SQLALCHEMY_DATABASE_URI=f"{base}/{name}"))
+            _schema(app)
+        self.apps.append(app)
+        return app
+
+    def close(self):
+        for app in self.apps:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        for name in self.created:
+            self.admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if self.kind == "postgresql":
+            self.admin.close()
+
+
+def _schema(app):
+    """Schema and roles on a database this file made: by the migrations where the app has them."""
+    with app.app_context():
+        if "migrate" in app.extensions:
+            from flask_migrate import upgrade
+
+            upgrade()
+        else:
+            db.create_all()
+        data_access.ensure_roles()
+
+
+@pytest.fixture(params=["default", "postgresql"])
+def databases(request, tmp_path):
+    dbs = _Databases(request.param, tmp_path)
+    yield dbs
+    dbs.close()
+
+
+def _seeded(databases, *extra):
+    app = databases.app()
+    result = app.test_cli_runner().invoke(args=["seed", *SIZES, "--as-of", AS_OF.isoformat(), *extra])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def _content_hash(app) -> str:
+    """sha256 over every seeded row in id order; datetimes as ISO text so both databases agree."""
+    queries = [
+        'SELECT id, email, username, password IS NOT NULL, active, fs_uniquifier, bio, image, create_datetime '
+        'FROM "user" ORDER BY id',
+        "SELECT id, title, slug, description, body, status, publish_at, created_at, updated_at, like_count "
+        "FROM article ORDER BY id",
+        'SELECT id, user_id, article_id, created_at FROM "like" ORDER BY id',
+        "SELECT article_id, user_id FROM article_authors ORDER BY article_id, user_id",
+        "SELECT article_tags.article_id, tag.name FROM article_tags JOIN tag ON tag.id = article_tags.tag_id "
+        "ORDER BY article_tags.article_id, tag.name",
+        "SELECT roles_users.user_id, role.name FROM roles_users JOIN role ON role.id = roles_users.role_id "
+        "ORDER BY roles_users.user_id, role.name",
+    ]
+    digest = hashlib.sha256()
+    with app.app_context():
+        for query in queries:
+            for row in db.session.execute(text(query)):
+                values = [_plain(v) for v in row]
+                digest.update(repr(values).encode())
+    return digest.hexdigest()
+
+
+def _plain(value):
+    # SQLite hands back raw text for DATETIME and 0/1 for BOOLEAN in a text() query; PostgreSQL typed values.
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return int(value) if isinstance(value, bool) else value
+
+
+def test_same_seed_gives_the_same_rows_and_another_seed_does_not(databases):
+    first, second = _seeded(databases), _seeded(databases)
+    assert _content_hash(first) == _content_hash(second)
+    assert _content_hash(_seeded(databases, "--seed", "2")) != _content_hash(first)
+
+
+def test_the_default_database_and_postgresql_get_identical_rows(tmp_path):
+    hashes = []
+    for kind in ("default", "postgresql"):
+        dbs = _Databases(kind, tmp_path / kind)
+        try:
+            hashes.append(_content_hash(_seeded(dbs)))
+        finally:
+            dbs.close()
+    assert hashes[0] == hashes[1]
+
+
+def test_seeded_rows_are_consistent(databases):
+    app = _seeded(databases)
+    as_of = datetime(AS_OF.year, AS_OF.month, AS_OF.day)
+    with app.app_context():
+        s = db.session
+        assert (s.scalar(select(func.count()).select_from(User)), s.scalar(select(func.count()).select_from(Article)),
+                s.scalar(select(func.count()).select_from(Like))) == (30, 240, 1500)
+        # Article.like_count is exactly the number of like rows, article by article.
+        actual = dict(s.execute(select(Like.article_id, func.count()).group_by(Like.article_id)).all())
+        stored = dict(s.execute(select(Article.id, Article.like_count)).all())
+        assert stored == {aid: actual.get(aid, 0) for aid in stored}
+        usernames = list(s.scalars(select(User.username)))
+        assert len({u.lower() for u in usernames}) == 30 and all(USERNAME.fullmatch(u) for u in usernames)
+        assert len(set(s.scalars(select(Article.slug)))) == 240
+        articles = {a.id: a for a in s.scalars(select(Article))}
+        for a in articles.values():
+            if a.status == "published":
+                assert as_of - timedelta(days=90) <= a.publish_at < as_of and a.created_at <= a.publish_at
+            elif a.status == "scheduled":
+                assert a.publish_at > as_of
+            else:
+                assert a.publish_at is None
+            assert a.updated_at >= a.created_at and a.title and a.description and a.body.count("\n## ") >= 2
+        for like in s.scalars(select(Like)):
+            article = articles[like.article_id]
+            assert article.status == "published"  # nobody likes what they cannot see
+            assert max(article.publish_at, as_of - timedelta(days=28)) <= like.created_at < as_of
+        week = s.scalar(select(func.count()).select_from(Like).where(Like.created_at >= as_of - timedelta(days=7)))
+        assert week >= 1500 * 0.3  # recent weeks carry more likes: "Most liked this week" is full
+        assert set(s.scalars(select(Tag.name))) <= set(TAGS)
+        assert s.scalar(select(func.count(func.distinct(article_tags.c.tag_id)))) >= 10
+        authors = set(s.scalars(select(article_authors.c.user_id)))
+        role_of_authors = set(s.scalars(select(User.id).join(User.roles).where(Role.name == "author")))
+        assert authors and authors <= role_of_authors
+        assert s.scalar(select(func.count()).select_from(Article).where(
+            ~Article.id.in_(select(article_authors.c.article_id)))) == 0
+        assert all(re.fullmatch(r"/avatars/[A-Z]{2}-[0-7]\.svg", i) for i in s.scalars(select(User.image)))
+        if "display_name" in User.__table__.c:  # the schema has display names (migration 0003)
+            assert all(re.fullmatch(r"[A-Z]\S+ [A-Z]\S+", n) for n in s.scalars(select(User.display_name)))
+
+
+def test_a_failed_seed_leaves_nothing_behind(databases):
+    app = databases.app()
+    with app.app_context():
+        data_access.create_user("user3@example.com", "someone_else", "a-long-password-1")  # the seed's 4th email
+        with pytest.raises(SeedError, match="clash"):
+            seed(50, 10, 100, 1)
+        assert db.session.scalar(select(func.count()).select_from(Article)) == 0
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        with db.engine.connect() as conn:  # the dropped indexes came back with the rollback
+            names = {i["name"] for i in db.inspect(conn).get_indexes("like")}
+        assert {"ix_like_article_id_created_at", "ix_like_created_at_article_id"} <= names
+
+
+def test_sqlite_pragmas_are_restored_after_seeding(app):
+    with app.app_context():
+        seed(20, 5, 10, 1)
+        if db.engine.dialect.name == "sqlite":
+            assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL, from db_tuning
+            assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_most_liked_this_week_is_populated_by_default(app):
+    with app.app_context():
+        seed(60, 12, 300, 3)  # dates count back from today
+        top = data_access.most_liked_this_week()
+        assert top and all(item["week_likes"] >= 1 for item in top)
+
+
+def test_too_many_likes_for_the_published_articles_is_a_clear_error(runner):
+    result = runner.invoke(args=["seed", "--articles", "3", "--users", "2", "--likes", "7"])
+    assert result.exit_code != 0 and "more likes than (user, published article) pairs" in result.output
+
+
+# The SQLite half of migration 0003 (full-text search): created here when the schema lacks it.
+FTS_DDL = [
+    "CREATE VIRTUAL TABLE article_fts USING fts5(title, description, body, content='article', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER article_fts_insert AFTER INSERT ON article BEGIN INSERT INTO article_fts(rowid, title, "
+    "description, body) VALUES (new.id, new.title, new.description, new.body); END",
+]
+
+
+def test_sqlite_full_text_index_is_complete_after_seeding_and_its_trigger_is_back(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's FTS5 triggers; PostgreSQL's search column is generated by COPY")
+        master = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'article'"
+        if not db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'article_fts'")).first():
+            for ddl in FTS_DDL:
+                db.session.execute(text(ddl))
+            db.session.commit()
+        triggers = set(db.session.scalars(text(master)))
+        seed(80, 10, 100, 6, as_of=AS_OF)
+        assert set(db.session.scalars(text(master))) == triggers  # the insert trigger is back
+        db.session.execute(text("INSERT INTO article_fts(article_fts) VALUES ('integrity-check')"))  # raises if stale
+        word = db.session.scalar(select(Article.title).order_by(Article.id)).split()[-1].lower()
+        found = db.session.scalar(text("SELECT count(*) FROM article_fts WHERE article_fts MATCH :w"), {"w": word})
+        assert found >= 1
