@@ -69,10 +69,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(likes.bp)
     app.register_blueprint(stream.bp, url_prefix="/stream")
     app.register_blueprint(api_bp, url_prefix="/api")
-    from .controllers import admin_digest, webhooks
+    from .controllers import admin_digest, avatars, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(admin_digest.bp)
+    app.register_blueprint(avatars.bp)  # default avatars: the API's `image` is a working URL
 
     from .api import realworld  # the RealWorld (Conduit) API, also under /api, with CORS
 

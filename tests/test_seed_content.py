@@ -7,19 +7,13 @@ from datetime import date
 import pytest
 
 from application.controllers import avatars
+from application.data import data_access
 from application.data.seed import _unique_slug, seed
 from application.data.seed_content import AVATAR_COLOURS, USERNAME_RE, article_text, person, slug_base
 from application.data.seed_plan import allocate
 from application.data.seed_vocab import TAGS, TOPICS
 from application.extensions import db
 from application.markdown_render import render_markdown
-
-
-def _with_avatars(app):
-    # Until create_app registers the blueprint (a one-line change for the lead), register it here.
-    if "avatars" not in app.blueprints:
-        app.register_blueprint(avatars.bp)
-    return app
 
 
 def test_usernames_are_unique_readable_and_valid_even_at_scale():
@@ -68,7 +62,7 @@ def test_allocate_is_exact_and_capped(total, cap):
 
 
 def test_seeded_article_page_and_api_read_well(app):
-    _with_avatars(app)
+    app
     with app.app_context():
         seed(40, 10, 120, 4, as_of=date.today())
     client = app.test_client()
@@ -77,7 +71,7 @@ def test_seeded_article_page_and_api_read_well(app):
     page = client.get(f"/articles/{listing[0]['slug']}").get_data(as_text=True)
     assert "<h2>" in page and "<blockquote>" in page and ("<pre><code" in page or "<table>" in page)
     image = listing[0]["author"]["image"]
-    assert image.startswith("/avatars/")
+    assert image.startswith("http://localhost/avatars/")  # absolute: front ends on another origin load it
     svg = client.get(image)
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
     assert "immutable" in svg.headers["Cache-Control"] and len(svg.data) < 600
@@ -86,7 +80,7 @@ def test_seeded_article_page_and_api_read_well(app):
 
 
 def test_avatar_route_validates_and_revalidates(app):
-    client = _with_avatars(app).test_client()
+    client = app.test_client()
     for bad in ("abc", "A-8", "ABC-1", "a-1", "A_1", "A-"):
         assert client.get(f"/avatars/{bad}.svg").status_code == 404, bad
     first = client.get("/avatars/MO-3.svg")
@@ -129,3 +123,13 @@ def test_progress_counts_every_row(app):
     with app.app_context():
         seed(30, 12, 80, 2, progress=seen.append, follows_count=5, as_of=date(2026, 11, 20))
     assert sum(seen) == 30 + 12 + 80 + 5
+
+
+def test_the_api_presents_a_default_avatar_as_a_working_absolute_url(app):
+    with app.app_context():
+        user_id = data_access.create_user("pic@example.com", "pic_owner", "a-long-password-1")
+        data_access.update_account(user_id, image="/avatars/PO-2.svg")
+    client = app.test_client()
+    image = client.get("/api/profiles/pic_owner").get_json()["profile"]["image"]
+    assert image == "http://localhost/avatars/PO-2.svg"
+    assert client.get(image).status_code == 200

@@ -3,13 +3,20 @@
 data_access returns snake_case dicts with every author of an article; the camelCase shape,
 and which author an article is shown under, are decided here.
 """
+from flask import request
+
 from application.data import data_access
 
 
 def profile(author: dict | None, following: bool) -> dict:
     author = author or {}
     return {"username": author.get("username") or "", "bio": author.get("bio") or "",
-            "image": author.get("image") or "", "following": following}
+            "image": absolute_url(author.get("image") or ""), "following": following}
+
+
+def absolute_url(path: str) -> str:
+    """A site path (a default avatar) as a full URL: front ends on another origin load it as is."""
+    return request.url_root.rstrip("/") + path if path.startswith("/") else path
 
 
 def _shown_author(card: dict, username: str | None = None, followed: set[int] = frozenset()) -> dict | None:

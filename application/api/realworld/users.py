@@ -6,12 +6,12 @@ from application.extensions import security
 
 from . import bp, schemas
 from .common import ApiError, body, current_api_user, current_user_id, operation
-from .present import profile
+from .present import absolute_url, profile
 
 
 def _user(account: dict) -> dict:
     return {"user": {"email": account["email"], "token": account["token"], "username": account["username"],
-                     "bio": account["bio"] or "", "image": account["image"] or ""}}
+                     "bio": account["bio"] or "", "image": absolute_url(account["image"] or "")}}
 
 
 def _conflict(exc: data_access.AccountConflict) -> ApiError:
