@@ -2,6 +2,7 @@
 from flask import Flask
 from flask_security import SQLAlchemyUserDatastore, user_registered
 
+from application import password_hashing
 from application.extensions import db, security
 
 from .data.models import Role, User
@@ -10,6 +11,7 @@ from .data.models import Role, User
 def init_app(app: Flask) -> None:
     datastore = SQLAlchemyUserDatastore(db, User, Role)
     security.init_app(app, datastore)
+    password_hashing.install(app)  # argon2 off the gevent hub
     user_registered.connect(_give_reader_role, app)
 
 
