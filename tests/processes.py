@@ -79,6 +79,16 @@ def start_beat(overrides, tmp_path, name="beat") -> Proc:
     ], overrides, tmp_path / f"{name}-{uuid.uuid4().hex[:6]}.log")
 
 
+def start_honcho(env: dict, tmp_path, port: int) -> Proc:
+    """`honcho start` on the repo's Procfile with exactly these variables on top of ours (ENV included)."""
+    env = {**env, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # `env` (the utility) sets them after Proc's test defaults and execs honcho under the same PID.
+    return Proc("honcho", [
+        "env", *[f"{k}={v}" for k, v in env.items()],
+        str(BIN / "honcho"), "start", "-f", str(REPO / "Procfile"), "-d", str(REPO), "-p", str(port),
+    ], {}, tmp_path / "honcho.log")
+
+
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1) as r:
