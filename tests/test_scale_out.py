@@ -55,9 +55,12 @@ def test_two_instances_two_workers_two_beats_on_one_redis(stack_app, tmp_path):
     procs = []
     try:
         procs += [start_beat(overrides, tmp_path, "beat-a"), start_beat(overrides, tmp_path, "beat-b")]
+        # One at a time: a start that times out leaves its process running, unknown to this test.
         procs += [start_worker(overrides, tmp_path), start_worker(overrides, tmp_path)]
-        (web_a, a), (web_b, b) = start_gunicorn(overrides, tmp_path), start_gunicorn(overrides, tmp_path)
-        procs += [web_a, web_b]
+        web_a, a = start_gunicorn(overrides, tmp_path)
+        procs.append(web_a)
+        web_b, b = start_gunicorn(overrides, tmp_path)
+        procs.append(web_b)
         beats, workers = procs[:2], procs[2:4]
         with app.app_context():
             author = factories.make_user("soauthor", roles=("author",))
@@ -110,13 +113,14 @@ def test_two_instances_two_workers_two_beats_on_one_redis(stack_app, tmp_path):
         # 4. Two beats, each job sent once per interval (and run by one of the workers).
         _wait(lambda: min(len(t) for t in beat_sends(*beats).values()) >= 3 and len(beat_sends(*beats)) == 2,
               "three sends of each beat job", timeout=EVERY * 6)
+        # One beat holds the lock; the other waits (stopping the first below hands over to it).
+        assert sum("Acquired lock" in beat.output() for beat in beats) == 1
     finally:
         for proc in procs:
             proc.stop()
         delete_beat_keys(app)
     sends = beat_sends(*beats)
     assert_once_per_interval(sends, EVERY, schedule)
-    assert sum("Acquired lock" in beat.output() for beat in beats) == 1
     ran = "".join(worker.output() for worker in workers)
     for name, entry in schedule.items():
         assert ran.count(f"Task {entry['task']}[") >= len(sends[name]) - 1  # the last may still be queued
