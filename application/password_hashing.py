@@ -10,15 +10,15 @@ prefork workers, the CLI) they run inline as before.
 
 The pool is small (PASSWORD_HASH_THREADS, default: CPU count) and its threads run at a lower CPU
 priority: argon2 runs 4 lanes of its own per hash, so 8 logins at once are 32 busy threads, and at
-equal priority the hub thread got 1/33 of the CPU (a /hello took 0.1-1.7 s). Niced, the hub wins
-the CPU whenever it has work; the logins share what is left.
+equal priority the hub thread got 1/33 of the CPU (a /hello took 0.1-1.7 s). Niced
+(PASSWORD_HASH_NICE, default 10; 0 turns it off), the hub wins the CPU whenever it has work and
+the logins share what is left - so on a saturated machine logins slow down before pages do.
 """
 import os
 import threading
 
 from flask import Flask
 
-HASH_THREAD_NICE = 10
 _pool = None
 _pool_lock = threading.Lock()
 _niced = threading.local()
@@ -49,13 +49,23 @@ def hash_pool():
     return _pool
 
 
+def _forget_pool() -> None:
+    global _pool
+    _pool = None  # a forked child has none of the parent's threads
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _lower_priority() -> None:
     """Nice this OS thread (Linux: per thread; argon2's lane threads inherit it). Best effort."""
     if getattr(_niced, "done", False):
         return
     _niced.done = True
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
+        nice = int(os.environ.get("PASSWORD_HASH_NICE") or 10)
+        if nice:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (AttributeError, OSError):
         pass
 

@@ -1,0 +1,32 @@
+"""Print the docs/performance.md section for the databases and the login stall from
+bench/results/latest.json (the figures as the run printed them, not retyped):
+    python -m bench.doc_section [path/to/latest.json]
+"""
+import json
+import sys
+from pathlib import Path
+
+DEFAULT = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def section(data: dict) -> str:
+    meta = data["meta"]
+    out = [f"Run `{meta['run_id']}`: {meta['cores']} cores, {meta['rounds']} rounds x {meta['duration_s']} s "
+           f"per scenario, wall {meta['wall_s']} s"
+           + (f", scenarios `{meta['only']}`" if meta.get("only") else "")
+           + (f"; load average (1/5/15 min) {meta['loadavg_before']} before, {meta['loadavg_after']} after"
+              if meta.get("loadavg_before") else "") + ".", ""]
+    if data.get("databases_table"):
+        out += ["SQLite and PostgreSQL side by side (same code, same seeded data, same run):", "", "```",
+                data["databases_table"], "```", ""]
+    if data.get("login_stall_table"):
+        out += ["Login stall (`bench/login_stall.py`):", "", "```", data["login_stall_table"], "```", ""]
+    out += ["Target checks of this run:", "", "```"]
+    out += [f"[{'ok' if c['met'] else 'MISSED'}] {c['target']}: "
+            f"{'-' if c['value'] is None else format(c['value'], '.3f')} (limit {c['limit']})" for c in data["targets"]]
+    out += ["```"]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(section(json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else DEFAULT).read_text())))
