@@ -243,3 +243,27 @@ def test_two_beats_send_each_job_once_and_the_standby_takes_over(stack_app, tmp_
     queued = queued_tasks(app)
     assert queued.count("beat.refresh_most_liked") == len(sends["most-liked"])
     assert queued.count("beat.purge_task_results") == len(sends["purge"])
+
+
+def test_beat_settings_lock_sized_to_the_shortest_interval_and_a_prefix_per_queue(monkeypatch):
+    from application.config import Config, beat_schedule, beat_timing
+    from application.jobs.celery_app import celery_settings
+
+    monkeypatch.delenv("BEAT_LOCK_TIMEOUT", raising=False)
+    config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
+    config["CELERY_BEAT_SCHEDULE"] = beat_schedule()  # the shipped intervals: 30 s the shortest
+    settings = celery_settings(config)
+    assert settings["beat_scheduler"] == "redbeat.RedBeatScheduler"
+    assert (settings["beat_max_loop_interval"], settings["redbeat_lock_timeout"]) == (3.0, 15)
+    # A standby sends again within one interval, and the active beat renews well before expiry.
+    assert settings["redbeat_lock_timeout"] + settings["beat_max_loop_interval"] < 30
+    assert settings["beat_max_loop_interval"] * 3 <= settings["redbeat_lock_timeout"]
+    assert settings["redbeat_redis_url"] == config["CELERY_BROKER_URL"]
+    other = celery_settings({**config, "CELERY_TASK_DEFAULT_QUEUE": "other-site"})
+    assert other["redbeat_key_prefix"] != settings["redbeat_key_prefix"]
+    assert celery_settings({**config, "BEAT_KEY_PREFIX": "mine:"})["redbeat_key_prefix"] == "mine:"
+    # Minute-based and sub-second schedules stay workable: the lock never drops below 2 s.
+    assert beat_timing({"x": {"schedule": 1.0}}) == (0.5, 2)
+    assert beat_timing({"x": {"schedule": timedelta(minutes=10)}}) == (5.0, 300)
+    monkeypatch.setenv("BEAT_LOCK_TIMEOUT", "40")
+    assert beat_timing({"x": {"schedule": 300.0}})[1] == 40
