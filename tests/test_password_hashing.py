@@ -108,6 +108,12 @@ def test_logins_do_not_stall_a_gevent_worker(stack_app, tmp_path):
         proc.stop()
     assert [s for s, _ in results] == [200] * 8
     slowest_login = max(d for _, d in results)
-    assert len(hellos) >= 3, f"only {len(hellos)} /hello answered while 8 logins ({slowest_login:.2f}s) ran"
-    # Inline, a /hello that arrives during a check waits for it (up to a whole solo login each time).
-    assert max(hellos) < solo / 2, f"/hello took up to {max(hellos) * 1000:.0f} ms; one login alone {solo * 1000:.0f} ms"
+    # Inline, every /hello waits for the check under way (~one per check: about 8 answered in all,
+    # each taking a good part of a solo login). Off the hub they keep flowing. Percentiles, not the
+    # maximum: on a shared machine any single request can meet a scheduling hiccup.
+    hellos.sort()
+    median, p90 = hellos[len(hellos) // 2], hellos[int(len(hellos) * 0.9)]
+    detail = (f"{len(hellos)} /hello while 8 logins ran ({slowest_login:.2f}s): median {median * 1000:.0f} ms, "
+              f"p90 {p90 * 1000:.0f} ms; one login alone {solo * 1000:.0f} ms")
+    assert len(hellos) >= 20, detail
+    assert median < solo / 4 and p90 < solo / 2, detail
