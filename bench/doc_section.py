@@ -1,12 +1,15 @@
-"""Print the docs/performance.md section for the databases and the login stall from
-bench/results/latest.json (the figures as the run printed them, not retyped):
-    python -m bench.doc_section [path/to/latest.json]
+"""The docs/performance.md figures for the databases and the login stall, from
+bench/results/latest.json (as the run printed them, not retyped):
+    python -m bench.doc_section [path/to/latest.json]           # print them
+    python -m bench.doc_section --write [path/to/latest.json]   # replace them in docs/performance.md
 """
 import json
 import sys
 from pathlib import Path
 
 DEFAULT = Path(__file__).resolve().parent / "results" / "latest.json"
+DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+START, END = "<!-- bench.doc_section: start -->", "<!-- bench.doc_section: end -->"
 
 
 def section(data: dict) -> str:
@@ -28,5 +31,18 @@ def section(data: dict) -> str:
     return "\n".join(out)
 
 
+def write(text: str, doc: Path = DOC) -> None:
+    """Replace what stands between the two markers in doc."""
+    current = doc.read_text()
+    head, rest = current.split(START, 1)
+    _, tail = rest.split(END, 1)
+    doc.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+
+
 if __name__ == "__main__":
-    print(section(json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else DEFAULT).read_text())))
+    args = [a for a in sys.argv[1:] if a != "--write"]
+    text = section(json.loads(Path(args[0] if args else DEFAULT).read_text()))
+    if "--write" in sys.argv:
+        write(text)
+    else:
+        print(text)
