@@ -58,14 +58,15 @@ os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _lower_priority() -> None:
-    """Nice this OS thread (Linux: per thread; argon2's lane threads inherit it). Best effort."""
+    """Nice this OS thread (on Linux `who=0` is the calling thread only; argon2's lane threads
+    inherit it). Best effort."""
     if getattr(_niced, "done", False):
         return
     _niced.done = True
     try:
         nice = int(os.environ.get("PASSWORD_HASH_NICE") or 10)
         if nice:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
     except (AttributeError, OSError):
         pass
 

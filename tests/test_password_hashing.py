@@ -1,5 +1,6 @@
 """argon2 runs off the gevent hub: in gevent's threadpool under gevent, inline otherwise."""
 import json
+import os
 import threading
 import time
 import urllib.request
@@ -20,7 +21,7 @@ class RecordingContext:
     """A stand-in CryptContext that notes the OS thread (and greenlet type) of each expensive call."""
 
     def __init__(self, context):
-        self.context, self.threads, self.runners = context, [], []
+        self.context, self.threads, self.runners, self.nice = context, [], [], []
 
     def __getattr__(self, name):
         attr = getattr(self.context, name)
@@ -30,6 +31,7 @@ class RecordingContext:
 
                 self.threads.append(threading.get_ident())
                 self.runners.append(type(gevent.getcurrent()).__name__)
+                self.nice.append(os.getpriority(os.PRIO_PROCESS, 0))  # this OS thread's niceness
                 return attr(*args, **kwargs)
             return recorded
         return attr
@@ -64,6 +66,8 @@ def test_under_gevent_hash_and_verify_run_in_the_gevent_threadpool(app, monkeypa
     assert len(recording.threads) == 3
     assert threading.get_ident() not in recording.threads
     assert recording.runners == ["_WorkerGreenlet"] * 3  # gevent's threadpool worker
+    # ...at a lower CPU priority than the hub (this thread), which keeps its own.
+    assert min(recording.nice) > os.getpriority(os.PRIO_PROCESS, 0)
 
 def _post_login(base, email, password):
     body = json.dumps({"email": email, "password": password}).encode()
