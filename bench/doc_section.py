@@ -21,7 +21,13 @@ def section(data: dict) -> str:
               if meta.get("loadavg_before") else "") + ".", ""]
     if data.get("databases_table"):
         out += ["SQLite and PostgreSQL side by side (same code, same seeded data, same run):", "", "```",
-                data["databases_table"], "```", ""]
+                data["databases_table"], "```", "", "req/s of each round (the medians above are of these):", ""]
+        for label, rows in (("SQLite", data["scenarios"]), ("PostgreSQL", data["postgresql"]["scenarios"])):
+            for name in data["postgresql"]["scenarios"]:
+                if name in rows:
+                    rounds = ", ".join(f"{r['rps']:.1f}" for r in rows[name]["rounds"])
+                    out.append(f"- {label}, {name}: {rounds}")
+        out.append("")
     if data.get("login_stall_table"):
         out += ["Login stall (`bench/login_stall.py`):", "", "```", data["login_stall_table"], "```", ""]
     out += ["Target checks of this run:", "", "```"]
