@@ -166,6 +166,7 @@ def test_real_beat_fires_a_job(stack_app, worker, tmp_path):
         beat.wait_for(published, "scheduled article published by beat + worker", timeout=20)
     finally:
         beat.stop()
+        delete_beat_keys(app)
     assert "beat.publish_scheduled_articles" in beat.output()
 
 
