@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Celery beat only (run exactly one per deployment). Its schedule file lives in db_directory/.
+# Celery beat only. Run one per host if you like: celery-redbeat keeps exactly one active (a Redis
+# lock) and the others wait as standbys; its schedule state lives in Redis (no schedule file).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/common.sh
@@ -7,7 +8,6 @@ trap stop_started EXIT
 ensure_venv
 ensure_redis
 export REDIS_URL ENV="${ENV:-development}"
-"$VENV/bin/celery" -A application.jobs.workers.celery_app beat --loglevel=INFO \
-  -s "$REPO_ROOT/db_directory/celerybeat-schedule" "$@" &
+"$VENV/bin/celery" -A application.jobs.workers.celery_app beat --loglevel=INFO "$@" &
 STARTED_PIDS+=($!)
 wait "${STARTED_PIDS[@]}"

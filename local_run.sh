@@ -24,8 +24,8 @@ fi
 
 "$VENV/bin/celery" -A application.jobs.workers.celery_app worker --loglevel=INFO --concurrency=2 &
 STARTED_PIDS+=($!)
-"$VENV/bin/celery" -A application.jobs.workers.celery_app beat --loglevel=INFO \
-  -s "$REPO_ROOT/db_directory/celerybeat-schedule" &
+# Beat (celery-redbeat): schedule and lock in Redis; a beat on another host would wait as standby.
+"$VENV/bin/celery" -A application.jobs.workers.celery_app beat --loglevel=INFO &
 STARTED_PIDS+=($!)
 log "serving on http://127.0.0.1:$PORT (Ctrl-C stops everything)"
 "$VENV/bin/gunicorn" main:app -c gunicorn.conf.py --bind "127.0.0.1:$PORT" &

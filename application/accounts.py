@@ -13,6 +13,7 @@ from flask import Flask, current_app, request
 from flask_login import user_logged_out
 from flask_security import SQLAlchemyUserDatastore, user_registered
 
+from application import password_hashing
 from application.extensions import db, security
 
 from .data.models import Role, User
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SECURITY_LOGOUT_CSRF", app.config.get("WTF_CSRF_ENABLED", True))
     datastore = SQLAlchemyUserDatastore(db, User, Role)
     security.init_app(app, datastore)
+    password_hashing.install(app)  # argon2 off the gevent hub
     user_registered.connect(_give_reader_role, app)
     user_logged_out.connect(_revoke_sessions_and_tokens, app)
     # First of all hooks: Flask-Principal's before_request already loads the current user.

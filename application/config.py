@@ -1,4 +1,5 @@
 """Configuration classes, chosen by the ENV variable (see INTERFACE.md)."""
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +61,28 @@ def beat_schedule() -> dict:
     return schedule
 
 
+def beat_timing(schedule: dict) -> tuple[float, int]:
+    """(beat loop interval, RedBeat lock timeout) in seconds, sized to the shortest job interval.
+
+    The active beat renews its Redis lock every loop; a standby polls for it every loop. After the
+    active beat dies the lock lapses within lock_timeout, so the standby sends again within
+    lock_timeout + loop < the shortest interval (30 s by default: 15 s + 3 s).
+    """
+    intervals = [_interval_seconds(e["schedule"]) for e in schedule.values()] or [300.0]
+    shortest = min(intervals)
+    loop = min(5.0, max(0.5, shortest / 10))
+    lock_timeout = _int("BEAT_LOCK_TIMEOUT", 0) or max(2, math.ceil(shortest / 2))
+    return loop, lock_timeout
+
+
+def _interval_seconds(schedule) -> float:
+    if isinstance(schedule, (int, float)):
+        return float(schedule)
+    if isinstance(schedule, timedelta):
+        return schedule.total_seconds()
+    return 60.0  # crontab and friends: the finest they can fire is once a minute
+
+
 class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
@@ -84,6 +107,11 @@ class Config:
     SSE_CHANNEL = "sse"
     # Separate queues let several deployments (or test runs) share one broker DB.
     CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
+    # Beat (celery-redbeat): schedule state and the one-active-beat lock live in Redis, in the
+    # broker's DB unless BEAT_REDIS_URL says otherwise, under a prefix per deployment (by default
+    # derived from the queue, which already tells deployments sharing a broker apart).
+    BEAT_REDIS_URL = os.environ.get("BEAT_REDIS_URL") or None
+    BEAT_KEY_PREFIX = os.environ.get("BEAT_KEY_PREFIX") or None
 
     CACHE_TYPE = "application.data.cache_backend.ResilientRedisCache"
     CACHE_KEY_PREFIX = "bs:dev:"

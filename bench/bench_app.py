@@ -2,7 +2,9 @@
 
 BENCH_VARIANT picks one of: full (the product + the naive page + a cold-cache
 hook), nocache (NullCache: every page built from the database), noinstr
-(instrumentation off, to measure its overhead on /hello).
+(instrumentation off, to measure its overhead on /hello), inline-hash (password
+hashing back on the gevent hub, as before application/password_hashing.py: the
+login-stall "before" figure).
 """
 import os
 
@@ -34,6 +36,9 @@ if VARIANT == "noinstr":
 BenchConfig = type("BenchConfig", (ProductionConfig,), overrides)
 app = create_app(BenchConfig)
 celery_app = app.extensions["celery"]
+if VARIANT == "inline-hash":
+    security = app.extensions["security"]
+    security.pwd_context = security.pwd_context.wrapped  # undo password_hashing.install
 
 # Every variant gets the naive page and the cold-cache hook, so full and noinstr differ only
 # by the instrumentation when its overhead is measured.

@@ -2,12 +2,14 @@
 
 Run through ./bench/run.sh (it checks wrk, the venv and Redis first).
 Knobs (env): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3),
-BENCH_ONLY (comma-separated scenario names), BENCH_ARTICLES/USERS/LIKES.
+BENCH_ONLY (comma-separated scenario names), BENCH_ARTICLES/USERS/LIKES,
+BENCH_DATABASE_URL (a PostgreSQL *server*, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres:
+the run also seeds a database of its own there, runs the like path and the cache-off page on it and
+drops it), BENCH_SKIP_STALL=1 (no login-stall measurement).
 """
 import importlib
 import json
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -18,14 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
-from . import report
+from . import login_stall, report
 from .procs import ROOT, VENV_BIN, Processes, drain
 from .scenarios import Scenario, scenarios as base_scenarios
 
 BENCH = ROOT / "bench"
 WORK = BENCH / "results" / "work"
 REDIS_DBS = {"cache": 5, "broker": 6, "results": 7, "sse": 8}
+# What the PostgreSQL pass measures (the rest is the same code over the same data).
+POSTGRES_SCENARIOS = ("/ cache off", "POST like", "POST like paced")
 
 
 @dataclass
@@ -44,12 +50,12 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def base_env(run_id: str, db_file: Path) -> dict:
+def base_env(run_id: str, database_url: str) -> dict:
     base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
     env = dict(os.environ)
     env.update({
         "ENV": "production", "BENCH_RUN_ID": run_id, "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": f"sqlite:///{db_file}", "REDIS_URL": base,
+        "DATABASE_URL": database_url, "REDIS_URL": base,
         "CACHE_REDIS_URL": f"{base}/{REDIS_DBS['cache']}", "CELERY_BROKER_URL": f"{base}/{REDIS_DBS['broker']}",
         "CELERY_RESULT_BACKEND": f"{base}/{REDIS_DBS['results']}", "SSE_REDIS_URL": f"{base}/{REDIS_DBS['sse']}",
         "SECRET_KEY": "bench-secret-" + run_id, "SECURITY_PASSWORD_SALT": "bench-salt-" + run_id,
@@ -59,15 +65,16 @@ def base_env(run_id: str, db_file: Path) -> dict:
     return env
 
 
-def seed(env: dict, db_file: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+def seed(env: dict, db_file: Path | None) -> None:
+    for suffix in ("", "-wal", "-shm") if db_file else ():
         Path(str(db_file) + suffix).unlink(missing_ok=True)
     started = time.monotonic()
     subprocess.run([str(VENV_BIN / "flask"), "--app", "bench.bench_app", "seed",
                     "--articles", str(env_int("BENCH_ARTICLES", 10_000)), "--users", str(env_int("BENCH_USERS", 1_000)),
                     "--likes", str(env_int("BENCH_LIKES", 200_000))], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    print(f"bench: seeded in {time.monotonic() - started:.1f}s", flush=True)
+    print(f"bench: seeded {make_url(env['DATABASE_URL']).get_backend_name()} in "
+          f"{time.monotonic() - started:.1f}s", flush=True)
 
 
 def login(url: str, email: str) -> tuple[str, str]:
@@ -87,11 +94,12 @@ def login(url: str, email: str) -> tuple[str, str]:
     return "; ".join(cookies), data["response"]["user"]["authentication_token"]
 
 
-def prepare(ctx: Context, db_file: Path, env: dict) -> None:
-    con = sqlite3.connect(db_file)
-    rows = con.execute("SELECT id, slug FROM article WHERE status='published' "
-                       "ORDER BY publish_at DESC, id DESC LIMIT 1000").fetchall()
-    con.close()
+def prepare(ctx: Context, env: dict) -> None:
+    engine = sa.create_engine(env["DATABASE_URL"], poolclass=sa.pool.NullPool)
+    with engine.connect() as con:
+        rows = con.execute(sa.text("SELECT id, slug FROM article WHERE status='published' "
+                                   "ORDER BY publish_at DESC, id DESC LIMIT 1000")).fetchall()
+    engine.dispose()
     ctx.article_ids, ctx.slugs = [r[0] for r in rows], [r[1] for r in rows]
     for i in range(32):
         cookie, token = login(ctx.url("product"), f"user{100 + i}@example.com")
@@ -172,8 +180,8 @@ def run_all(ctx: Context, procs: Processes, chosen: list[Scenario]) -> dict:
                 drain(procs.pids())
             result = run_wrk(ctx, sc, duration)
             runs[sc.name].append(result)
-            print(f"bench: round {rnd} {sc.name:18s} {result['rps']:9.1f} req/s  p50 {result['p50_ms']:.2f} ms"
-                  f"  p99 {result['p99_ms']:.2f} ms", flush=True)
+            print(f"bench: round {rnd} {sc.name:18s} {result['rps']:9.1f} req/s  p50 {report._fmt(result['p50_ms'], 2)} ms"
+                  f"  p99 {report._fmt(result['p99_ms'], 2)} ms", flush=True)
     return {name: median_of(r) for name, r in runs.items()}
 
 
@@ -181,10 +189,11 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     run_id = uuid.uuid4().hex[:8]
     db_file = WORK / "bench.sqlite3"
-    env = base_env(run_id, db_file)
-    started = time.monotonic()
+    env = base_env(run_id, f"sqlite:///{db_file}")
+    started, load_before = time.monotonic(), os.getloadavg()
     seed(env, db_file)
     procs = Processes(WORK)
+    stall = {}
     try:
         urls = {"product": procs.gunicorn("product", "bench.bench_app:app", dict(env, BENCH_VARIANT="full")),
                 "nocache": procs.gunicorn("nocache", "bench.bench_app:app", dict(env, BENCH_VARIANT="nocache")),
@@ -194,17 +203,68 @@ def main() -> None:
                                "--loglevel=WARNING", "--concurrency=1", "-Q", f"bench-{run_id}"],
                     dict(env, BENCH_VARIANT="full"))
         ctx = Context(urls=urls)
-        prepare(ctx, db_file, env)
+        prepare(ctx, env)
         chosen = all_scenarios(ctx)
         results = run_all(ctx, procs, chosen)
+        if os.environ.get("BENCH_SKIP_STALL") != "1":
+            stall = measure_login_stall(procs, env)
     finally:
         procs.stop()
         cleanup_redis(env, run_id)
+    postgres = run_postgres(os.environ.get("BENCH_DATABASE_URL", ""))
     meta = {"run_id": run_id, "cores": os.cpu_count(), "page_bytes": ctx.page_bytes,
             "duration_s": env_int("BENCH_DURATION", 10), "rounds": env_int("BENCH_ROUNDS", 3),
             "wall_s": round(time.monotonic() - started, 1),
+            "only": os.environ.get("BENCH_ONLY", ""),
+            # The machine may be shared: its load average (1, 5, 15 min) before and after the run.
+            "loadavg_before": [round(x, 1) for x in load_before], "loadavg_after": [round(x, 1) for x in os.getloadavg()],
             "notes": {s.name: s.note for s in chosen}, "connections": {s.name: s.connections for s in chosen}}
-    report.write_all(results, meta, BENCH / "results")
+    report.write_all(results, meta, BENCH / "results", postgres=postgres, login_stall=stall)
+
+
+def measure_login_stall(procs: Processes, env: dict) -> dict:
+    """/hello on one gevent worker while 8 logins run: password hashing off the hub, and inline (before)."""
+    out = {}
+    for name, variant, first_user in (("off hub", "full", 200), ("inline (before)", "inline-hash", 300)):
+        url = procs.gunicorn(f"stall-{variant}", "bench.bench_app:app",
+                             dict(env, BENCH_VARIANT=variant, WEB_CONCURRENCY="1"))
+        out[name] = login_stall.measure(url, first_user)
+        print(f"bench: login stall, {name}: /hello p99 {out[name]['hello_p99_ms']} ms while "
+              f"{out[name]['logins_at_once']} logins ran", flush=True)
+    return out
+
+
+def run_postgres(server_url: str) -> dict:
+    """The like path and the cache-off page on a PostgreSQL database made (and dropped) for this run."""
+    if not server_url:
+        return {}
+    run_id = uuid.uuid4().hex[:8]
+    name = f"bench_{run_id}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as con:
+        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    env = base_env(run_id, make_url(server_url).set(database=name).render_as_string(hide_password=False))
+    procs = Processes(WORK)
+    try:
+        seed(env, None)
+        urls = {"product": procs.gunicorn("pg-product", "bench.bench_app:app", dict(env, BENCH_VARIANT="full")),
+                "nocache": procs.gunicorn("pg-nocache", "bench.bench_app:app", dict(env, BENCH_VARIANT="nocache"))}
+        procs.start("pg-celery", [str(VENV_BIN / "celery"), "-A", "bench.bench_app.celery_app", "worker",
+                                  "--loglevel=WARNING", "--concurrency=1", "-Q", f"bench-{run_id}"],
+                    dict(env, BENCH_VARIANT="full"))
+        ctx = Context(urls=urls)
+        prepare(ctx, env)
+        chosen = [s for s in base_scenarios(ctx) if s.name in POSTGRES_SCENARIOS]
+        results = run_all(ctx, procs, chosen)
+        with admin.connect() as con:
+            version = con.execute(sa.text("SHOW server_version")).scalar()
+    finally:
+        procs.stop()
+        cleanup_redis(env, run_id)
+        with admin.connect() as con:
+            con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return {"server_version": version, "scenarios": results}
 
 
 def cleanup_redis(env: dict, run_id: str) -> None:

@@ -79,14 +79,67 @@ def svg_chart(results: dict) -> str:
     return "\n".join(parts)
 
 
-def write_all(results: dict, meta: dict, out_dir: Path) -> None:
-    checks = targets(results)
+def database_table(sqlite: dict, postgres: dict) -> str:
+    """The scenarios run on both databases, side by side (same code, same data, same run)."""
+    pg = postgres["scenarios"]
+    lines = [f"{'scenario':18s} {'SQLite req/s':>12s} {'p50 ms':>7s} {'p99 ms':>7s} {'queries':>7s}   "
+             f"{'PostgreSQL req/s':>16s} {'p50 ms':>7s} {'p99 ms':>7s} {'queries':>7s}"]
+    for name, p in pg.items():
+        s = sqlite.get(name)
+        left = (f"{s['rps']:12.1f} {_fmt(s['p50_ms'], 2):>7s} {_fmt(s['p99_ms'], 2):>7s} "
+                f"{_fmt(s['queries_per_req'], 2):>7s}") if s else f"{'-':>12s} {'-':>7s} {'-':>7s} {'-':>7s}"
+        lines.append(f"{name:18s} {left}   {p['rps']:16.1f} {_fmt(p['p50_ms'], 2):>7s} {_fmt(p['p99_ms'], 2):>7s} "
+                     f"{_fmt(p['queries_per_req'], 2):>7s}")
+    lines.append(f"(PostgreSQL {postgres['server_version']} on the same machine; like rows = req/s of the 202 "
+                 "answers, aggregation by the Celery worker)")
+    return "\n".join(lines)
+
+
+def stall_table(stall: dict) -> str:
+    lines = [f"{'password hashing':18s} {'idle p99':>9s} {'/hello p50':>10s} {'p99':>8s} {'max':>8s} "
+             f"{'samples':>7s} {'login p50':>9s} {'login max':>9s}"]
+    for name, r in stall.items():
+        lines.append(f"{name:18s} {r['idle_hello_p99_ms']:9.1f} {r['hello_p50_ms']:10.1f} {r['hello_p99_ms']:8.1f} "
+                     f"{r['hello_max_ms']:8.1f} {r['hello_samples']:7d} {r['login_p50_ms']:9.1f} "
+                     f"{r['login_max_ms']:9.1f}")
+    first = next(iter(stall.values()))
+    lines.append(f"(ms; one gunicorn gevent worker, {first['logins_at_once']} argon2 logins at once x "
+                 f"{first['rounds']} rounds, /hello back to back meanwhile)")
+    return "\n".join(lines)
+
+
+def extra_targets(postgres: dict, stall: dict) -> list[dict]:
+    checks = []
+    if stall.get("off hub"):
+        value = stall["off hub"]["hello_p99_ms"]
+        checks.append({"target": "login stall: /hello p99 <= 50 ms while 8 logins run", "value": value,
+                       "limit": 50, "op": "<=", "met": value <= 50})
+    if postgres:
+        row = postgres["scenarios"].get("POST like paced")
+        value = row["p99_ms"] if row else None
+        checks.append({"target": "PostgreSQL: POST like paced p99 <= 20 ms", "value": value, "limit": 20,
+                       "op": "<=", "met": value is not None and value <= 20})
+    return checks
+
+
+def write_all(results: dict, meta: dict, out_dir: Path, postgres: dict | None = None,
+              login_stall: dict | None = None) -> None:
+    postgres, login_stall = postgres or {}, login_stall or {}
+    checks = [c for c in targets(results) if c["value"] is not None or not meta.get("only")]
+    checks += extra_targets(postgres, login_stall)
     text = table(results, meta)
     print("\n" + text + "\n")
+    db_text = database_table(results, postgres) if postgres else ""
+    stall_text = stall_table(login_stall) if login_stall else ""
+    for extra in (db_text, stall_text):
+        if extra:
+            print(extra + "\n")
     for c in checks:
         print(f"  [{'ok' if c['met'] else 'MISSED'}] {c['target']}: {_fmt(c['value'], 3)} (limit {c['limit']})")
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "latest.json").write_text(json.dumps(
-        {"meta": meta, "scenarios": results, "targets": checks, "table": text}, indent=1))
+        {"meta": meta, "scenarios": results, "targets": checks, "table": text,
+         "postgresql": postgres, "databases_table": db_text, "login_stall": login_stall, "login_stall_table": stall_text},
+        indent=1))
     (out_dir / "latest.svg").write_text(svg_chart(results))
     print(f"\nwrote {out_dir / 'latest.json'} and {out_dir / 'latest.svg'}")

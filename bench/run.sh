@@ -4,7 +4,11 @@
 # key prefix, starts gunicorn (production settings, gevent) + a Celery worker on
 # free loopback ports, loads each scenario with wrk, prints a table and writes
 # bench/results/latest.json and latest.svg. Knobs: BENCH_DURATION, BENCH_ROUNDS,
-# BENCH_WARMUP, BENCH_ONLY="name,name".
+# BENCH_WARMUP, BENCH_ONLY="name,name". Also measures the login stall (/hello on one gevent
+# worker while 8 logins run; BENCH_SKIP_STALL=1 skips it). With BENCH_DATABASE_URL (a PostgreSQL
+# server, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) it also seeds a database of
+# its own there, runs the like path and the cache-off page on it, prints both databases side by
+# side and drops that database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh

@@ -72,11 +72,21 @@ def start_worker(overrides, tmp_path, pool="solo", concurrency=1) -> Proc:
     return proc
 
 
-def start_beat(overrides, tmp_path) -> Proc:
-    return Proc("celery beat", [
+def start_beat(overrides, tmp_path, name="beat") -> Proc:
+    """celery beat (RedBeat: schedule and lock under the stack's own key prefix); several may run."""
+    return Proc(f"celery {name}", [
         str(BIN / "celery"), "-A", "tests.process_app.celery_app", "beat", "--loglevel=INFO",
-        "-s", str(tmp_path / "celerybeat-schedule"), "--max-interval=1",
-    ], overrides, tmp_path / "beat.log")
+    ], overrides, tmp_path / f"{name}-{uuid.uuid4().hex[:6]}.log")
+
+
+def start_honcho(env: dict, tmp_path, port: int) -> Proc:
+    """`honcho start` on the repo's Procfile with exactly these variables on top of ours (ENV included)."""
+    env = {**env, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # `env` (the utility) sets them after Proc's test defaults and execs honcho under the same PID.
+    return Proc("honcho", [
+        "env", *[f"{k}={v}" for k, v in env.items()],
+        str(BIN / "honcho"), "start", "-f", str(REPO / "Procfile"), "-d", str(REPO), "-p", str(port),
+    ], {}, tmp_path / "honcho.log")
 
 
 def _answers(url: str) -> bool:

@@ -1,5 +1,6 @@
 """Beat jobs: each called directly is correct and idempotent; a short run of real beat fires one."""
 import json
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -165,4 +166,105 @@ def test_real_beat_fires_a_job(stack_app, worker, tmp_path):
         beat.wait_for(published, "scheduled article published by beat + worker", timeout=20)
     finally:
         beat.stop()
+        delete_beat_keys(app)
     assert "beat.publish_scheduled_articles" in beat.output()
+
+
+# -- Two beats: one active, one standby (celery-redbeat) -------------------------------------
+SENT = re.compile(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/MainProcess\] Scheduler: Sending due task (\S+) ")
+
+
+def beat_sends(*beats) -> dict[str, list[float]]:
+    """Entry name -> sorted send times (epoch seconds) from these beats' logs."""
+    sends: dict[str, list[float]] = {}
+    for beat in beats:
+        for stamp, name in SENT.findall(beat.output()):
+            sends.setdefault(name, []).append(datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp())
+    return {name: sorted(times) for name, times in sends.items()}
+
+
+def queued_tasks(app) -> list[str]:
+    """Task names of the messages waiting in the stack's queue (no worker consumes them here)."""
+    client = redis.Redis.from_url(app.config["CELERY_BROKER_URL"])
+    try:
+        return [json.loads(m)["headers"]["task"] for m in client.lrange(app.config["CELERY_TASK_DEFAULT_QUEUE"], 0, -1)]
+    finally:
+        client.close()
+
+
+def delete_beat_keys(app) -> None:
+    """Remove the RedBeat schedule, entries and lock this stack's beats left under its prefix."""
+    conf = app.extensions["celery"].conf
+    client = redis.Redis.from_url(conf.redbeat_redis_url)
+    keys = list(client.scan_iter(match=conf.redbeat_key_prefix + "*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def assert_once_per_interval(sends: dict, every: float, names) -> None:
+    """Each job sent, never twice within an interval, never missing more than one interval."""
+    for name in names:
+        times = sends.get(name, [])
+        assert len(times) >= 3, f"{name}: sent {len(times)} times"
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        assert min(gaps) >= every * 0.9, f"{name} sent twice within one interval: gaps {gaps}"
+        assert max(gaps) <= every * 2 + 1, f"{name} missed more than one interval: gaps {gaps}"
+
+
+def test_two_beats_send_each_job_once_and_the_standby_takes_over(stack_app, tmp_path):
+    app, every = stack_app, 5.0
+    schedule = {"most-liked": {"task": "beat.refresh_most_liked", "schedule": every},
+                "purge": {"task": "beat.purge_task_results", "schedule": every}}
+    overrides = {**app.config["BS_OVERRIDES"], "CELERY_BEAT_SCHEDULE": schedule}
+    first = start_beat(overrides, tmp_path, "beat-a")
+    second = None
+    try:
+        first.wait_for(lambda: "beat: Acquired lock" in first.output(), "the beat lock")
+        second = start_beat(overrides, tmp_path, "beat-b")
+        second.wait_for(lambda: "beat: Starting" in second.output(), "start-up")
+        time.sleep(every * 2.5)
+        assert "Acquired lock" not in second.output() and "Sending due task" not in second.output()
+        killed_at = time.time()
+        first.popen.kill()  # SIGKILL: no lock release, the standby must wait for it to lapse
+        first.popen.wait(10)
+        second.wait_for(lambda: "beat: Acquired lock" in second.output(), "takeover", timeout=every * 4)
+        took_over = time.time() - killed_at
+        second.wait_for(lambda: len(beat_sends(second).get("purge", [])) >= 2, "two sends by the standby",
+                        timeout=every * 5)
+    finally:
+        first.stop()
+        if second:
+            second.stop()
+        delete_beat_keys(app)
+    assert took_over < every, f"standby took {took_over:.1f}s to take over (interval {every}s)"
+    sends = beat_sends(first, second)
+    assert_once_per_interval(sends, every, schedule)
+    # What the logs say was sent is what reached the broker, one message per send.
+    queued = queued_tasks(app)
+    assert queued.count("beat.refresh_most_liked") == len(sends["most-liked"])
+    assert queued.count("beat.purge_task_results") == len(sends["purge"])
+
+
+def test_beat_settings_lock_sized_to_the_shortest_interval_and_a_prefix_per_queue(monkeypatch):
+    from application.config import Config, beat_schedule, beat_timing
+    from application.jobs.celery_app import celery_settings
+
+    monkeypatch.delenv("BEAT_LOCK_TIMEOUT", raising=False)
+    config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
+    config["CELERY_BEAT_SCHEDULE"] = beat_schedule()  # the shipped intervals: 30 s the shortest
+    settings = celery_settings(config)
+    assert settings["beat_scheduler"] == "redbeat.RedBeatScheduler"
+    assert (settings["beat_max_loop_interval"], settings["redbeat_lock_timeout"]) == (3.0, 15)
+    # A standby sends again within one interval, and the active beat renews well before expiry.
+    assert settings["redbeat_lock_timeout"] + settings["beat_max_loop_interval"] < 30
+    assert settings["beat_max_loop_interval"] * 3 <= settings["redbeat_lock_timeout"]
+    assert settings["redbeat_redis_url"] == config["CELERY_BROKER_URL"]
+    other = celery_settings({**config, "CELERY_TASK_DEFAULT_QUEUE": "other-site"})
+    assert other["redbeat_key_prefix"] != settings["redbeat_key_prefix"]
+    assert celery_settings({**config, "BEAT_KEY_PREFIX": "mine:"})["redbeat_key_prefix"] == "mine:"
+    # Minute-based and sub-second schedules stay workable: the lock never drops below 2 s.
+    assert beat_timing({"x": {"schedule": 1.0}}) == (0.5, 2)
+    assert beat_timing({"x": {"schedule": timedelta(minutes=10)}}) == (5.0, 300)
+    monkeypatch.setenv("BEAT_LOCK_TIMEOUT", "40")
+    assert beat_timing({"x": {"schedule": 300.0}})[1] == 40

@@ -2,6 +2,8 @@
 from celery import Celery, Task
 from flask import Flask, has_app_context
 
+from application.config import beat_timing
+
 
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
@@ -48,9 +50,24 @@ def celery_settings(config) -> dict:
         "broker_pool_limit": config.get("REDIS_MAX_CONNECTIONS", 20),
         "redis_max_connections": config.get("REDIS_MAX_CONNECTIONS", 20),
     }
+    settings.update(beat_settings(config, settings["beat_schedule"], settings["task_default_queue"]))
     # Any other Celery setting, by its Celery name (e.g. tests turn off remote control).
     settings.update(config.get("CELERY_OPTIONS", {}))
     return settings
+
+
+def beat_settings(config, schedule: dict, queue: str) -> dict:
+    """celery-redbeat: the schedule and a lock in Redis, so of several beats exactly one sends."""
+    loop, lock_timeout = beat_timing(schedule)
+    return {
+        "beat_scheduler": "redbeat.RedBeatScheduler",
+        "beat_max_loop_interval": loop,
+        "redbeat_redis_url": config.get("BEAT_REDIS_URL") or config["CELERY_BROKER_URL"],
+        "redbeat_key_prefix": config.get("BEAT_KEY_PREFIX") or f"bs:beat:{queue}:",
+        "redbeat_lock_timeout": lock_timeout,
+        # Short socket timeouts: a beat stuck on a dead Redis must not keep renewing nothing.
+        "redbeat_redis_options": {"socket_timeout": 2, "socket_connect_timeout": 2},
+    }
 
 
 def _no_subscribe_on_send(celery_app: Celery) -> None:
