@@ -114,7 +114,7 @@ class Config:
     BEAT_KEY_PREFIX = os.environ.get("BEAT_KEY_PREFIX") or None
 
     CACHE_TYPE = "application.data.cache_backend.ResilientRedisCache"
-    CACHE_KEY_PREFIX = "bs:dev:"
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "bs:dev:"  # per deployment sharing a Redis
     CACHE_DEFAULT_TIMEOUT = 300
     # Short timeouts: a slow or dead Redis must cost milliseconds, not seconds.
     CACHE_OPTIONS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25,
@@ -202,12 +202,12 @@ class TestConfig(Config):
 
 class StageConfig(Config):
     ENV_NAME = "stage"
-    CACHE_KEY_PREFIX = "bs:stage:"
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "bs:stage:"  # per deployment sharing a Redis
 
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
-    CACHE_KEY_PREFIX = "bs:prod:"
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX") or "bs:prod:"  # per deployment sharing a Redis
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
 
 

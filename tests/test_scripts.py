@@ -8,8 +8,12 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .conftest import REDIS_BASE, free_port, RUN_ID, TEST_BROKER_DB, TEST_RESULT_DB, TEST_SSE_DB
+import redis
+
 from application.config import redis_db_url
+
+from . import databases
+from .conftest import REDIS_BASE, RUN_ID, TEST_BROKER_DB, TEST_RESULT_DB, TEST_SSE_DB, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,8 +56,10 @@ def _get(url, timeout=2.0):
 def test_local_run_serves_everything_and_ctrl_c_stops_it_all(tmp_path):
     port = free_port()
     queue = f"test-run-{RUN_ID}"
-    env = {**os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path}/run.sqlite3",
-           "REDIS_URL": REDIS_BASE, "CACHE_REDIS_URL": redis_db_url(REDIS_BASE, 10),
+    prefix = f"bs:test-run:{RUN_ID}:"
+    # The suite's database of the day (SQLite or PostgreSQL), already migrated: init-db is a no-op upgrade.
+    env = {**os.environ, "PORT": str(port), "DATABASE_URL": databases.fresh_database_url(tmp_path),
+           "REDIS_URL": REDIS_BASE, "CACHE_REDIS_URL": redis_db_url(REDIS_BASE, 10), "CACHE_KEY_PREFIX": prefix,
            "CELERY_BROKER_URL": redis_db_url(REDIS_BASE, TEST_BROKER_DB),
            "CELERY_RESULT_BACKEND": redis_db_url(REDIS_BASE, TEST_RESULT_DB),
            "SSE_REDIS_URL": redis_db_url(REDIS_BASE, TEST_SSE_DB), "CELERY_QUEUE": queue}
@@ -84,4 +90,17 @@ def test_local_run_serves_everything_and_ctrl_c_stops_it_all(tmp_path):
             if alive:
                 os.killpg(proc.pid, signal.SIGKILL)
             assert not alive, f"left running after Ctrl-C: {alive}"
+            _delete_keys(redis_db_url(REDIS_BASE, 10), prefix + "*")
+            _delete_keys(redis_db_url(REDIS_BASE, TEST_BROKER_DB), f"bs:beat:{queue}:*", queue, f"_kombu.binding.{queue}")
     assert _get(f"http://127.0.0.1:{port}/healthz", timeout=0.5) is None
+
+
+def _delete_keys(url: str, pattern: str, *names: str) -> None:
+    """Delete what this run's local_run.sh wrote: its cache prefix, its beat's keys, its queue."""
+    client = redis.Redis.from_url(url)
+    try:
+        found = list(client.scan_iter(match=pattern, count=1000)) + list(names)
+        if found:
+            client.delete(*found)
+    finally:
+        client.close()
