@@ -35,17 +35,20 @@ SCENARIOS = [
 
 
 def _follow_authors(ctx, token: str, count: int = 10) -> None:
-    """Give the feed's user some follows through the API itself (seeds without --follows have none)."""
+    """Give the feed's user some follows through the API itself (seeds without --follows have none):
+    the authors of the newest articles (seeded usernames are readable names, not user0, user1, ...)."""
+    import json
     import urllib.error
+    import urllib.parse
     import urllib.request
 
-    for i in range(count):  # seed.py makes the first tenth of the users (user0, user1, ...) the authors
-        req = urllib.request.Request(f"{ctx.url('product')}/api/profiles/user{i}/follow", method="POST",
-                                     headers={"Authorization": f"Token {token}"})
-        try:
-            urllib.request.urlopen(req, timeout=10).close()
-        except urllib.error.HTTPError:
-            pass  # fewer seeded authors than asked: the feed is just shorter
+    with urllib.request.urlopen(f"{ctx.url('product')}/api/articles?limit=100", timeout=10) as r:
+        names = list(dict.fromkeys(a["author"]["username"] for a in json.load(r)["articles"]))[:count]
+    assert names, "the seeded site lists no articles to follow authors from"
+    for name in names:
+        req = urllib.request.Request(f"{ctx.url('product')}/api/profiles/{urllib.parse.quote(name)}/follow",
+                                     method="POST", headers={"Authorization": f"Token {token}"})
+        urllib.request.urlopen(req, timeout=10).close()
 
 
 def scenarios(ctx) -> list:
