@@ -51,35 +51,42 @@ def _problem(value: str) -> str | None:
     if found is None:
         return None
     if found.group() == "\x00":
-        return "must not contain a NUL character"
-    return "must be valid Unicode text (it contains a lone surrogate)"
+        return "must not contain NUL characters"
+    return "must be valid Unicode text (no lone surrogates)"
 
 
 def _walk_json(data):
-    """(dotted path, message) of the first bad string in a parsed JSON body, keys included, or None."""
-    stack = [("", data, 0)]
+    """(field, message) for the first bad string in a parsed JSON body, keys included, or None.
+
+    The field is named as the RealWorld handlers name it: the dotted path inside the envelope
+    ({"article": {"title": ...}} -> "title").
+    """
+    stack = [((), data)]
     while stack:
-        path, value, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            return path or "body", f"nests deeper than {MAX_JSON_DEPTH} levels"
+        path, value = stack.pop()
+        if len(path) > MAX_JSON_DEPTH:
+            return _field(path), f"nests deeper than {MAX_JSON_DEPTH} levels"
         if isinstance(value, str):
             problem = _problem(value)
             if problem:
-                return path or "body", problem
+                return _field(path), problem
         elif isinstance(value, dict):
             for key, item in value.items():
-                name = f"{path}.{key}" if path else str(key)
                 problem = _problem(key)
                 if problem:
-                    return _printable(name), f"(a key) {problem}"
-                stack.append((name, item, depth + 1))
+                    return _field(path + (_printable(key),)), f"(a key) {problem}"
+                stack.append((path + (key,), item))
         elif isinstance(value, list):
-            stack.extend((f"{path}.{i}" if path else str(i), item, depth + 1) for i, item in enumerate(value))
+            stack.extend((path + (str(i),), item) for i, item in enumerate(value))
     return None
 
 
 def _printable(name: str) -> str:
     return _BAD.sub("\ufffd", name)
+
+
+def _field(path: tuple) -> str:
+    return ".".join(path[1:]) if len(path) > 1 else (path[0] if path else "body")
 
 
 def _json_body():
@@ -107,11 +114,10 @@ def check_request() -> None:
 
 
 class _Rejected(UnprocessableEntity):
-    """A 422 that names the offending field (errors.py puts it under that key in JSON)."""
+    """A 422 whose description names the field: {"errors": {"body": ["title: must not ..."]}} in JSON."""
 
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
 
 
 def init_app(app: Flask) -> None:

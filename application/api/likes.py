@@ -1,15 +1,23 @@
-"""The original likes API: read a count, like an article."""
+"""The original likes API: read a count, like an article (both under the one visibility rule)."""
 from flask import abort, jsonify
 from flask_security import auth_required, current_user
 
+from application.controllers.permissions import viewer
 from application.data import data_access
 from application.jobs.dispatch import queue_like_aggregation
 
 from . import bp
 
 
+def _visible_or_404(article_id: int) -> None:
+    # A draft's id answers exactly like a missing one, so ids cannot be enumerated.
+    if not data_access.article_visible_to(article_id, *viewer()):
+        abort(404, description=f"article {article_id} not found")
+
+
 @bp.get("/article_likes/<int:article_id>")
 def get_article_likes(article_id: int):
+    _visible_or_404(article_id)
     count = data_access.get_like_count(article_id)
     if count is None:
         abort(404, description=f"article {article_id} not found")
@@ -19,8 +27,7 @@ def get_article_likes(article_id: int):
 @bp.post("/article_likes/<int:article_id>")
 @auth_required("token", "session")
 def post_article_like(article_id: int):
-    if not data_access.article_exists(article_id):
-        abort(404, description=f"article {article_id} not found")
+    _visible_or_404(article_id)
     result = data_access.like_article(current_user.id, article_id)
     task_id = queue_like_aggregation(article_id)
     return jsonify({"article_id": article_id, **result, "task_id": task_id}), 202

@@ -40,8 +40,7 @@ def _anonymous_if_unloaded() -> None:
 def _handle_http(exc: HTTPException):
     code = exc.code or 500
     if wants_json():
-        field = getattr(exc, "field", None)
-        response, _ = json_error(code, exc.message if field else (exc.description or exc.name), field or "body")
+        response, _ = json_error(code, exc.description or exc.name)
     else:
         if code == 503:
             _anonymous_if_unloaded()

@@ -31,3 +31,4 @@ from .realworld_social import (  # noqa: F401
     AccountConflict, authenticate, create_comment, delete_comment, follow_user, get_account, get_comment,
     is_following, list_comments, register_account, rotate_token_identity, unfollow_user, update_account,
 )
+from .visibility import article_visible_to, get_article_visibility, may_see  # noqa: F401
