@@ -38,10 +38,10 @@ def digits_up_to(bound: int) -> str:
     """A regex for the decimal numbers 0..bound (leading zeros allowed)."""
     text = str(bound)
     alternatives = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
-    for i, digit in enumerate(text):
-        low = 1 if i == 0 and len(text) > 1 else 0
+    for i, digit in enumerate(text):  # the bound's first i digits, then a smaller digit, then any
+        low, rest = (1 if i == 0 and len(text) > 1 else 0), len(text) - i - 1
         if int(digit) - 1 >= low:
-            alternatives.append(f"{text[:i]}[{low}-{int(digit) - 1}]" + (rf"\d{{{len(text) - i - 1}}}" if i < len(text) - 1 else ""))
+            alternatives.append(f"{text[:i]}[{low}-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
     alternatives.append(text)
     return "0*(?:" + "|".join(alternatives) + ")"
 
