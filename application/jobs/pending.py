@@ -1,14 +1,42 @@
-"""Which articles already have a like aggregation queued (a flag per article in the broker's Redis).
+"""Like recounts this web process owes, until they have run (a flag per article in the broker's Redis,
+and a watcher per process).
 
-A burst of likes on one article then queues one recount, not one per like:
-the like view sets the flag with the task id (SET NX) and queues only if it
-was not set; the task clears the flag as it *starts*, so a like committed
+Coalescing: a burst of likes on one article queues one recount, not one per
+like. The like view sets the flag with the task id (SET NX) and queues only if
+it was not set; the task clears the flag as it *starts*, so a like committed
 after that queues a new recount, and one committed before it is counted.
+
+Never lost: the Watcher keeps, per article, the recount this process sent or
+could not send, and re-sends it when
+- the broker was away (connection refused, or paused past the socket timeout):
+  the like is saved and answered at once with the task id the recount will run
+  under; it is sent as soon as the broker answers a PING again (checked every
+  TICK_SECONDS);
+- the broker restarted (its run_id changed): a Redis without persistence lost
+  the queue, and the recounts in it;
+- a recount has said STARTED for CONFIRM_SECONDS without finishing: the worker
+  running it was killed (acks_late only helps if the worker itself survives).
+A recount is idempotent (it counts rows), so a re-send costs one query, never a
+wrong count. What a killed web process owed is caught by beat's reconcile.
 """
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+
 import redis
-from flask import current_app
+from flask import Flask, current_app
 
 PENDING_SECONDS = 60  # a lost task (broker flushed, worker killed) stops coalescing at most this long
+TICK_SECONDS = 0.5  # how often the watcher checks the broker while it has something to watch
+CONFIRM_SECONDS = 10  # a recount STARTED this long ago and not finished is taken as lost
+WATCH_SECONDS = 600  # a recount still queued after this is left to beat's reconcile
+MAX_WATCHED = 10_000
+DONE_STATES = {"SUCCESS", "FAILURE", "REVOKED"}
+
+log = logging.getLogger(__name__)
 
 
 def client() -> redis.Redis:
@@ -25,3 +53,132 @@ def key(article_id: int) -> str:
 
 def clear(article_id: int) -> None:
     client().delete(key(article_id))
+
+
+class Watcher:
+    """Per app and process: recounts owed (not sent yet) and sent (until seen finished)."""
+
+    def __init__(self, app: Flask, send):
+        self.app, self.send = app, send  # send(article_id, task_id) -> task id; raises if the broker is away
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.owed: dict[int, str] = {}  # article id -> the task id already promised to the caller
+        self.sent: dict[int, tuple[str, float]] = {}  # article id -> (task id, when sent)
+        self.broker_down = False
+        self.run_id = None
+        self.thread = None
+        self.tick_seconds = app.config.get("LIKE_RECOUNT_TICK_SECONDS", TICK_SECONDS)
+        self.confirm_seconds = app.config.get("LIKE_RECOUNT_CONFIRM_SECONDS", CONFIRM_SECONDS)
+
+    # -- called by the request ---------------------------------------------------------------
+    def owe(self, article_id: int) -> str:
+        """Remember a recount to send when the broker is back; the task id it will run under."""
+        with self.lock:
+            task_id = self.owed.setdefault(article_id, str(uuid.uuid4()))
+        self._start()
+        return task_id
+
+    def watch(self, article_id: int, task_id: str) -> None:
+        with self.lock:
+            if len(self.sent) >= MAX_WATCHED:
+                self.sent.pop(next(iter(self.sent)))
+            self.sent[article_id] = (task_id, time.monotonic())
+        self._start()
+
+    def failed(self) -> None:
+        self.broker_down = True  # until the watcher's PING answers: later likes don't wait on timeouts
+        self._start()
+
+    def _start(self) -> None:
+        self.wake.set()
+        if self.thread is None or not self.thread.is_alive():
+            self.thread = threading.Thread(target=self._run, name="bs-like-recounts", daemon=True)
+            self.thread.start()
+
+    # -- the watcher thread ------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            with self.app.app_context():
+                try:
+                    self.tick()
+                except Exception:  # noqa: BLE001 - the watcher must outlive any one failure
+                    log.exception("likes: recount watcher tick failed")
+            with self.lock:
+                idle = not self.owed and not self.sent and not self.broker_down
+                if idle:
+                    self.wake.clear()
+            time.sleep(self.tick_seconds)
+
+    def tick(self) -> None:
+        """Check the broker; send what is owed, and re-send what a restart or a dead worker lost."""
+        try:
+            run_id = client().info("server")["run_id"]
+        except (redis.RedisError, OSError):
+            self.broker_down = True
+            return
+        restarted = self.run_id is not None and run_id != self.run_id
+        self.run_id, self.broker_down = run_id, False
+        with self.lock:
+            owed, self.owed = self.owed, {}
+            sent = dict(self.sent)
+        resend = dict(owed)
+        if restarted:
+            log.warning("likes: the broker restarted; re-sending %d recent recounts", len(sent))
+            resend.update({article_id: None for article_id in sent if article_id not in resend})
+        resend.update({a: None for a in self._lost(sent) if a not in resend})
+        for article_id, task_id in resend.items():
+            try:
+                self.watch(article_id, self.send(article_id, task_id))
+            except Exception as exc:  # noqa: BLE001 - broker gone again: keep owing it
+                log.warning("likes: recount of article %s still not sent: %s", article_id, exc)
+                with self.lock:
+                    self.owed.setdefault(article_id, task_id or str(uuid.uuid4()))
+                self.broker_down = True
+        if resend:
+            log.info("likes: sent %d owed recounts", len(resend))
+
+    def _lost(self, sent: dict) -> list[int]:
+        """Drop finished recounts from the watch; the ids of those a killed worker lost."""
+        now = time.monotonic()
+        due = {a: tid for a, (tid, at) in sent.items() if now - at >= self.confirm_seconds}
+        if not due:
+            return []
+        states = _task_states(list(due.values()))
+        lost, finished = [], []
+        for article_id, task_id in due.items():
+            state = states.get(task_id)
+            if state in DONE_STATES or now - sent[article_id][1] >= WATCH_SECONDS:
+                finished.append(article_id)
+            elif state == "STARTED":
+                lost.append(article_id)
+        with self.lock:
+            for article_id in finished:
+                if self.sent.get(article_id, (None,))[0] == due[article_id]:
+                    del self.sent[article_id]
+        return lost
+
+
+def _task_states(task_ids: list[str]) -> dict[str, str]:
+    """Stored Celery states of these tasks (one MGET on the result backend); missing means PENDING."""
+    backend = current_app.extensions["celery"].backend
+    if not hasattr(backend, "client"):
+        return {}
+    raw = backend.client.mget([backend.get_key_for_task(t) for t in task_ids])
+    states = {}
+    for task_id, value in zip(task_ids, raw):
+        try:
+            states[task_id] = json.loads(value)["status"]
+        except (TypeError, ValueError, KeyError):
+            continue
+    return states
+
+
+def watcher(send) -> Watcher:
+    """This app's watcher in this process (a forked process gets a fresh one)."""
+    extensions = current_app.extensions
+    found = extensions.get("bs_like_watcher")
+    if found is None or found.pid != os.getpid():
+        found = extensions["bs_like_watcher"] = Watcher(current_app._get_current_object(), send)
+    return found
