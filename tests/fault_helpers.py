@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
@@ -89,14 +90,13 @@ class RedisServer:
 class PostgresCluster:
     """A throwaway PostgreSQL cluster run as the postgres user (initdb + pg_ctl), trust auth, a free port."""
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self):
         if PG_BIN is None or os.geteuid() != 0 or shutil.which("runuser") is None:
             pytest.skip("needs root, runuser and /usr/lib/postgresql/*/bin to run a private cluster")
         self.port = free_port()
-        self.dir = Path(tmp_path) / "pg"
-        self.dir.mkdir()
+        # Not under pytest's tmp_path: root's 0700 pytest dirs are closed to the postgres user.
+        self.dir = Path(tempfile.mkdtemp(prefix="bs-fault-pg-"))
         shutil.chown(self.dir, "postgres", "postgres")
-        os.chmod(tmp_path, 0o755)  # the postgres user must reach its data dir
         self.data, self.log = self.dir / "data", self.dir / "server.log"
         self._as_postgres("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         self.start()
@@ -107,8 +107,10 @@ class PostgresCluster:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/faults"
 
     def _as_postgres(self, tool: str, *args: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", f"{PG_BIN}/{tool}", *args], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=self.dir, timeout=120)
+        done = subprocess.run(["runuser", "-u", "postgres", "--", f"{PG_BIN}/{tool}", *args], cwd=self.dir,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=120)
+        if done.returncode:
+            raise AssertionError(f"{tool} failed ({done.returncode}): {done.stderr[-2000:]}")
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -117,6 +119,10 @@ class PostgresCluster:
     def stop(self, mode: str = "fast") -> None:
         if (self.data / "postmaster.pid").exists():
             self._as_postgres("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Stack:
@@ -139,6 +145,7 @@ class Stack:
             **extra,
         )
         self.app = build_app(cfg)
+        _ensure_schema(self.app)
         self.overrides = config_overrides(cfg)
         self.worker = start_worker(self.overrides, tmp_path)
         self.web, self.base = start_gunicorn(self.overrides, tmp_path)
@@ -152,6 +159,22 @@ class Stack:
         from .conftest import _dispose
 
         _dispose(self.app)
+
+
+def _ensure_schema(app) -> None:
+    """The schema on a database made here (a private cluster): migrations if the app has them."""
+    from application.data import data_access
+    from application.extensions import db
+
+    with app.app_context():
+        if "migrate" in app.extensions:
+            from flask_migrate import upgrade
+
+            upgrade()
+        else:
+            db.create_all()
+        data_access.ensure_roles()
+        db.session.remove()
 
 
 class Load:

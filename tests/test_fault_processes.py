@@ -138,7 +138,7 @@ def test_worker_sigkilled_mid_burst(stack):
 
 
 def test_postgres_stopped_and_started(tmp_path, redis_server):
-    cluster = PostgresCluster(tmp_path)
+    cluster = PostgresCluster()
     stack = None
     try:
         stack = Stack(tmp_path, redis_server, database_url=cluster.url, LIKE_RECOUNT_CONFIRM_SECONDS=3)
@@ -152,4 +152,4 @@ def test_postgres_stopped_and_started(tmp_path, redis_server):
     finally:
         if stack is not None:
             stack.stop()
-        cluster.stop("immediate")
+        cluster.remove()
