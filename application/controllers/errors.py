@@ -108,6 +108,18 @@ def _guard_login_loaders(app) -> None:
         manager._request_callback = _outage_aware(manager._request_callback)
 
 
+def _end_session_quietly(exc) -> None:
+    # The database went mid-request: ending the session ROLLBACKs on a dead connection, which raises
+    # after the answer (503) was made, and a teardown error reaches the client as a bare 500.
+    from application.extensions import db
+
+    try:
+        db.session.remove()
+    except DB_UNAVAILABLE as error:
+        log.warning("database unavailable while ending the session: %s", error.__class__.__name__)
+        db.session.registry.clear()
+
+
 def register(app) -> None:
     app.register_error_handler(HTTPException, _handle_http)
     for exc in DB_UNAVAILABLE:
@@ -116,5 +128,6 @@ def register(app) -> None:
     if not event.contains(Engine, "handle_error", _note_db_error):
         event.listen(Engine, "handle_error", _note_db_error)
     _guard_login_loaders(app)
+    app.teardown_appcontext(_end_session_quietly)  # runs before Flask-SQLAlchemy's own (reverse order)
     if not app.debug:
         app.register_error_handler(Exception, _handle_unexpected)
