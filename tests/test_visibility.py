@@ -111,3 +111,17 @@ def test_published_is_public_everywhere(client, rw, people, make_article, app):
     assert c.post(f"/articles/{article['slug']}/like", headers=JSON).status_code == 202
     with app.app_context():
         assert data_access.count_likes(article["id"]) == 1
+
+
+def test_the_public_stream_names_no_draft(app, people, make_article, monkeypatch):
+    from application import events
+
+    sent = []
+    monkeypatch.setattr(events, "publish", lambda event, payload, channel=None: sent.append((event, payload)))
+    draft = make_article(people["author"], title="Secret draft", status="draft")
+    public = make_article(people["author"], title="Public one")
+    with app.app_context():
+        for article in (draft, public):
+            data_access.like_article(people["author"]["id"], article["id"])
+            assert data_access.recount_article_likes(article["id"]) == 1
+    assert [p["article_id"] for e, p in sent if e == "like_count"] == [public["id"]]

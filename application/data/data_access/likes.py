@@ -12,6 +12,7 @@ from application.extensions import cache, db
 from ..models import Article, Like, utcnow
 from . import keys
 from .articles import invalidate_own_index_page
+from .visibility import may_see
 
 MOST_LIKED_LIMIT = 5
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
@@ -83,7 +84,8 @@ def recount_article_likes(article_id: int) -> int | None:
     db.session.commit()
     if changed:
         invalidate_like_count(article)
-        events.publish("like_count", {"article_id": article.id, "like_count": count})
+        if may_see(article.status, (), None):  # /stream is public: no event names a draft
+            events.publish("like_count", {"article_id": article.id, "like_count": count})
     return count
 
 
