@@ -140,10 +140,10 @@ class Stack:
             CELERY_RESULT_BACKEND=redis_server.url(2), SSE_REDIS_URL=redis_server.url(3),
             CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE="faults", CACHE_RETRY_AFTER_SECONDS=1,
             CELERY_OPTIONS={"worker_enable_remote_control": False},
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, **({} if database_url else {
-                "connect_args": {"timeout": 15}})},
             **extra,
         )
+        sqlite = cfg.SQLALCHEMY_DATABASE_URI.startswith("sqlite")  # several processes share the file
+        cfg.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, **({"connect_args": {"timeout": 15}} if sqlite else {})}
         self.app = build_app(cfg)
         _ensure_schema(self.app)
         self.overrides = config_overrides(cfg)

@@ -82,7 +82,12 @@ def _check_recovery(stack, load, articles, log, recovered_at, label):
 
     def exact():
         return all(_shown(load, a) == (truth[a["id"]],) * 2 for a in articles)
-    wait_until(exact, f"{label}: counts and pages exact", timeout=RECOVERY_BOUND, every=0.25)
+    try:
+        wait_until(exact, f"{label}: counts and pages exact", timeout=RECOVERY_BOUND, every=0.25)
+    except AssertionError as exc:
+        shown = {a["id"]: _shown(load, a) for a in articles}
+        raise AssertionError(f"{exc}: rows {truth}, shown (api, page) {shown}\nworker log:\n"
+                             f"{stack.worker.output()[-3000:]}\nweb log:\n{stack.web.output()[-2000:]}") from None
     seconds = time.monotonic() - recovered_at
     for _ in range(3):  # and they stay exact (no stale page comes back from a cache)
         assert exact(), f"{label}: a stale count reappeared"
