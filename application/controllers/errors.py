@@ -13,6 +13,8 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
 
+from application.extensions import db
+
 log = logging.getLogger(__name__)
 
 DB_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
@@ -111,8 +113,6 @@ def _guard_login_loaders(app) -> None:
 def _end_session_quietly(exc) -> None:
     # The database went mid-request: ending the session ROLLBACKs on a dead connection, which raises
     # after the answer (503) was made, and a teardown error reaches the client as a bare 500.
-    from application.extensions import db
-
     try:
         db.session.remove()
     except DB_UNAVAILABLE as error:
