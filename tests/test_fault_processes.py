@@ -86,6 +86,8 @@ def _check_recovery(stack, load, articles, log, recovered_at, label):
         wait_until(exact, f"{label}: counts and pages exact", timeout=RECOVERY_BOUND, every=0.25)
     except AssertionError as exc:
         shown = {a["id"]: _shown(load, a) for a in articles}
+        # API exact but a page stale: a page stored with data read before the last recount's commit,
+        # after its invalidation (page sets carry no lease yet). Both stale: a recount never ran.
         raise AssertionError(f"{exc}: rows {truth}, shown (api, page) {shown}\nworker log:\n"
                              f"{stack.worker.output()[-3000:]}\nweb log:\n{stack.web.output()[-2000:]}") from None
     seconds = time.monotonic() - recovered_at
