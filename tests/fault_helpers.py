@@ -147,11 +147,36 @@ class Stack:
         self.app = build_app(cfg)
         _ensure_schema(self.app)
         self.overrides = config_overrides(cfg)
-        self.worker = start_worker(self.overrides, tmp_path)
+        self.worker = self._worker()
         self.web, self.base = start_gunicorn(self.overrides, tmp_path)
 
+    def _worker(self):
+        proc = self.start_worker(self.overrides, self.tmp_path)
+        proc.kill_all = lambda: _sigkill_tree(proc)
+        return proc
+
+    def supervise(self, broker_url: str, stuck_after: float = 15) -> bool:
+        """Restart the worker if it leaves tasks queued for stuck_after seconds (as a liveness check
+        would); True if it had to. Celery's Redis consumer can stay alive but consume nothing after
+        a broker restart that lands mid-ack (celery/celery#8082); nothing in the app can fix that."""
+        import redis
+
+        client = redis.Redis.from_url(broker_url)
+        try:
+            def drained():
+                return client.llen(self.overrides["CELERY_TASK_DEFAULT_QUEUE"]) == 0
+            try:
+                wait_until(drained, "queue drained", timeout=stuck_after, every=0.2)
+                return False
+            except AssertionError:
+                self.worker.kill_all()
+                self.restart_worker()
+                return True
+        finally:
+            client.close()
+
     def restart_worker(self) -> None:
-        self.worker = self.start_worker(self.overrides, self.tmp_path)
+        self.worker = self._worker()
 
     def stop(self) -> None:
         for proc in (self.web, self.worker):
@@ -159,6 +184,24 @@ class Stack:
         from .conftest import _dispose
 
         _dispose(self.app)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _sigkill_tree(proc) -> None:
+    """SIGKILL a worker and its pool processes, by PID (as a crash or the OOM killer would)."""
+    for pid in [*_children(proc.popen.pid), proc.popen.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.popen.wait(10)
+    proc.log.close()
 
 
 def _ensure_schema(app) -> None:

@@ -14,8 +14,9 @@ could not send, and re-sends it when
   TICK_SECONDS);
 - the broker restarted (its run_id changed): a Redis without persistence lost
   the queue, and the recounts in it;
-- a recount has said STARTED for CONFIRM_SECONDS without finishing: the worker
-  running it was killed (acks_late only helps if the worker itself survives).
+- a recount has not finished CONFIRM_SECONDS after it was sent: the worker that
+  took it may have been killed (acks_late only helps if the worker itself
+  survives); re-sent with a doubling wait, so a backlog is not flooded.
 A recount is idempotent (it counts rows), so a re-send costs one query, never a
 wrong count. What a killed web process owed is caught by beat's reconcile.
 """
@@ -64,7 +65,7 @@ class Watcher:
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.owed: dict[int, str] = {}  # article id -> the task id already promised to the caller
-        self.sent: dict[int, tuple[str, float]] = {}  # article id -> (task id, when sent)
+        self.sent: dict[int, tuple[str, float, int]] = {}  # article id -> (task id, when sent, re-sends)
         self.broker_down = False
         self.run_id = None
         self.thread = None
@@ -79,11 +80,11 @@ class Watcher:
         self._start()
         return task_id
 
-    def watch(self, article_id: int, task_id: str) -> None:
+    def watch(self, article_id: int, task_id: str, resends: int = 0) -> None:
         with self.lock:
             if len(self.sent) >= MAX_WATCHED:
                 self.sent.pop(next(iter(self.sent)))
-            self.sent[article_id] = (task_id, time.monotonic())
+            self.sent[article_id] = (task_id, time.monotonic(), resends)
         self._start()
 
     def failed(self) -> None:
@@ -123,14 +124,14 @@ class Watcher:
         with self.lock:
             owed, self.owed = self.owed, {}
             sent = dict(self.sent)
-        resend = dict(owed)
+        resend = {article_id: (task_id, 0) for article_id, task_id in owed.items()}
         if restarted:
             log.warning("likes: the broker restarted; re-sending %d recent recounts", len(sent))
-            resend.update({article_id: None for article_id in sent if article_id not in resend})
-        resend.update({a: None for a in self._lost(sent) if a not in resend})
-        for article_id, task_id in resend.items():
+            resend.update({a: (None, 0) for a in sent if a not in resend})
+        resend.update({a: (None, n) for a, n in self._lost(sent).items() if a not in resend})
+        for article_id, (task_id, resends) in resend.items():
             try:
-                self.watch(article_id, self.send(article_id, task_id))
+                self.watch(article_id, self.send(article_id, task_id), resends)
             except Exception as exc:  # noqa: BLE001 - broker gone again: keep owing it
                 log.warning("likes: recount of article %s still not sent: %s", article_id, exc)
                 with self.lock:
@@ -139,23 +140,30 @@ class Watcher:
         if resend:
             log.info("likes: sent %d owed recounts", len(resend))
 
-    def _lost(self, sent: dict) -> list[int]:
-        """Drop finished recounts from the watch; the ids of those a killed worker lost."""
+    def _lost(self, sent: dict) -> dict[int, int]:
+        """Drop finished recounts from the watch; {article id: re-sends so far} for those to send again.
+
+        A recount not finished CONFIRM_SECONDS after it was sent may have been lost with a killed
+        worker: STARTED and never finished, or delivered to a worker (in the broker's unacked set)
+        and never started. A slow one is re-sent too (harmless: recounts are idempotent), so each
+        re-send doubles the wait before the next (10, 20, 40 s...). One still in the queue waits.
+        """
         now = time.monotonic()
-        due = {a: tid for a, (tid, at) in sent.items() if now - at >= self.confirm_seconds}
+        due = {a: entry for a, entry in sent.items() if now - entry[1] >= self.confirm_seconds * 2 ** entry[2]}
         if not due:
-            return []
-        states = _task_states(list(due.values()))
-        lost, finished = [], []
-        for article_id, task_id in due.items():
+            return {}
+        states = _task_states([task_id for task_id, _, _ in due.values()])
+        delivered = _unacked_task_ids() if any(states.get(t) is None for t, _, _ in due.values()) else set()
+        lost, finished = {}, []
+        for article_id, (task_id, sent_at, resends) in due.items():
             state = states.get(task_id)
-            if state in DONE_STATES or now - sent[article_id][1] >= WATCH_SECONDS:
+            if state in DONE_STATES or self.confirm_seconds * 2 ** resends >= WATCH_SECONDS:
                 finished.append(article_id)
-            elif state == "STARTED":
-                lost.append(article_id)
+            elif state == "STARTED" or (state is None and task_id in delivered):
+                lost[article_id] = resends + 1  # still queued (PENDING, not delivered) or RETRY: wait
         with self.lock:
             for article_id in finished:
-                if self.sent.get(article_id, (None,))[0] == due[article_id]:
+                if self.sent.get(article_id, (None,))[0] == due[article_id][0]:
                     del self.sent[article_id]
         return lost
 
@@ -173,6 +181,17 @@ def _task_states(task_ids: list[str]) -> dict[str, str]:
         except (TypeError, ValueError, KeyError):
             continue
     return states
+
+
+def _unacked_task_ids() -> set[str]:
+    """Task ids delivered to a worker and not acknowledged (kombu's Redis `unacked` hash)."""
+    ids = set()
+    for raw in client().hvals("unacked"):
+        try:
+            ids.add(json.loads(raw)[0]["headers"]["id"])
+        except (TypeError, ValueError, KeyError, IndexError):
+            continue
+    return ids
 
 
 def watcher(send) -> Watcher:
