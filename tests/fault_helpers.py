@@ -155,7 +155,7 @@ class Stack:
         proc.kill_all = lambda: _sigkill_tree(proc)
         return proc
 
-    def supervise(self, broker_url: str, stuck_after: float = 15) -> bool:
+    def supervise(self, broker_url: str, stuck_after: float = 10) -> bool:
         """Restart the worker if it leaves tasks queued for stuck_after seconds (as a liveness check
         would); True if it had to. Celery's Redis consumer can stay alive but consume nothing after
         a broker restart that lands mid-ack (celery/celery#8082); nothing in the app can fix that."""
