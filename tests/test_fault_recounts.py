@@ -99,3 +99,25 @@ def test_a_recount_started_by_a_killed_worker_is_sent_again(tmp_path, server):
     assert len(again) == 1 and again[0] != body["task_id"]
     broker.close()
     results.close()
+
+
+def test_a_recount_taken_by_a_killed_worker_before_it_started_is_sent_again(tmp_path, server):
+    app, article, fans = _app(tmp_path, server.url(1), server.url(2), LIKE_RECOUNT_CONFIRM_SECONDS=1)
+    queue, broker = app.config["CELERY_TASK_DEFAULT_QUEUE"], redis.Redis.from_url(server.url(1))
+    body, _ = _like(app, fans[0], article)
+    assert broker.exists(f"_kombu.binding.{queue}")  # declared: a worker would consume this queue
+    # A worker's BRPOP took the message, and the worker was SIGKILLed before reading the reply:
+    # the task is in neither the queue nor the unacked set, and never starts (PENDING for ever).
+    assert broker.rpop(queue) is not None
+    again = wait_until(lambda: _queued_task_ids(broker, queue), "the vanished recount sent again", timeout=10)
+    assert len(again) == 1 and again[0] != body["task_id"]
+    broker.close()
+
+
+def test_a_recount_waiting_in_the_queue_is_not_sent_twice(tmp_path, server):
+    app, article, fans = _app(tmp_path, server.url(1), server.url(2), LIKE_RECOUNT_CONFIRM_SECONDS=0.5)
+    queue, broker = app.config["CELERY_TASK_DEFAULT_QUEUE"], redis.Redis.from_url(server.url(1))
+    body, _ = _like(app, fans[0], article)
+    time.sleep(2.5)  # several confirm periods: no worker, but the task is safe in the queue
+    assert _queued_task_ids(broker, queue) == [body["task_id"]]
+    broker.close()

@@ -35,6 +35,8 @@ TICK_SECONDS = 0.5  # how often the watcher checks the broker while it has somet
 CONFIRM_SECONDS = 10  # a recount STARTED this long ago and not finished is taken as lost
 WATCH_SECONDS = 600  # a recount still queued after this is left to beat's reconcile
 MAX_WATCHED = 10_000
+WARN_EVERY_SECONDS = 30
+MAX_QUEUE_SCAN = 1000  # longer queue: a missing recount is probably just waiting (not scanned)
 DONE_STATES = {"SUCCESS", "FAILURE", "REVOKED"}
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,8 @@ class Watcher:
         self.broker_down = False
         self.run_id = None
         self.thread = None
+        self.owed_since: dict[int, float] = {}
+        self.warned_at = 0.0
         self.tick_seconds = app.config.get("LIKE_RECOUNT_TICK_SECONDS", TICK_SECONDS)
         self.confirm_seconds = app.config.get("LIKE_RECOUNT_CONFIRM_SECONDS", CONFIRM_SECONDS)
 
@@ -82,6 +86,7 @@ class Watcher:
 
     def watch(self, article_id: int, task_id: str, resends: int = 0) -> None:
         with self.lock:
+            self.owed_since.pop(article_id, None)
             if len(self.sent) >= MAX_WATCHED:
                 self.sent.pop(next(iter(self.sent)))
             self.sent[article_id] = (task_id, time.monotonic(), resends)
@@ -129,23 +134,35 @@ class Watcher:
             log.warning("likes: the broker restarted; re-sending %d recent recounts", len(sent))
             resend.update({a: (None, 0) for a in sent if a not in resend})
         resend.update({a: (None, n) for a, n in self._lost(sent).items() if a not in resend})
-        for article_id, (task_id, resends) in resend.items():
+        items = list(resend.items())
+        for i, (article_id, (task_id, resends)) in enumerate(items):
             try:
                 self.watch(article_id, self.send(article_id, task_id), resends)
-            except Exception as exc:  # noqa: BLE001 - broker gone again: keep owing it
-                log.warning("likes: recount of article %s still not sent: %s", article_id, exc)
-                with self.lock:
+            except Exception as exc:  # noqa: BLE001 - the broker failed again: keep owing the rest
+                self._owe_again(items[i:], exc)
+                return
+        if items:
+            log.info("likes: sent %d owed recounts", len(items))
+
+    def _owe_again(self, items, exc) -> None:
+        now = time.monotonic()
+        if now - self.warned_at > WARN_EVERY_SECONDS:
+            self.warned_at = now
+            log.warning("likes: %d recounts still not sent: %s", len(items), exc)
+        with self.lock:
+            for article_id, (task_id, _) in items:
+                since = self.owed_since.setdefault(article_id, now)
+                if now - since < WATCH_SECONDS:  # then beat's reconcile has long caught up
                     self.owed.setdefault(article_id, task_id or str(uuid.uuid4()))
-                self.broker_down = True
-        if resend:
-            log.info("likes: sent %d owed recounts", len(resend))
+                else:
+                    self.owed_since.pop(article_id, None)
+        self.broker_down = True
 
     def _lost(self, sent: dict) -> dict[int, int]:
         """Drop finished recounts from the watch; {article id: re-sends so far} for those to send again.
 
         A recount not finished CONFIRM_SECONDS after it was sent may have been lost with a killed
-        worker: STARTED and never finished, or delivered to a worker (in the broker's unacked set)
-        and never started. A slow one is re-sent too (harmless: recounts are idempotent), so each
+        worker: STARTED and never finished, or taken by it and never started (see _vanished). A slow one is re-sent too (harmless: recounts are idempotent), so each
         re-send doubles the wait before the next (10, 20, 40 s...). One still in the queue waits.
         """
         now = time.monotonic()
@@ -153,14 +170,14 @@ class Watcher:
         if not due:
             return {}
         states = _task_states([task_id for task_id, _, _ in due.values()])
-        delivered = _unacked_task_ids() if any(states.get(t) is None for t, _, _ in due.values()) else set()
+        vanished = _vanished([t for t, _, _ in due.values() if states.get(t) is None])
         lost, finished = {}, []
         for article_id, (task_id, sent_at, resends) in due.items():
             state = states.get(task_id)
             if state in DONE_STATES or self.confirm_seconds * 2 ** resends >= WATCH_SECONDS:
                 finished.append(article_id)
-            elif state == "STARTED" or (state is None and task_id in delivered):
-                lost[article_id] = resends + 1  # still queued (PENDING, not delivered) or RETRY: wait
+            elif state == "STARTED" or task_id in vanished:
+                lost[article_id] = resends + 1  # still queued, or RETRY: Celery's to finish
         with self.lock:
             for article_id in finished:
                 if self.sent.get(article_id, (None,))[0] == due[article_id][0]:
@@ -183,15 +200,26 @@ def _task_states(task_ids: list[str]) -> dict[str, str]:
     return states
 
 
-def _unacked_task_ids() -> set[str]:
-    """Task ids delivered to a worker and not acknowledged (kombu's Redis `unacked` hash)."""
-    ids = set()
-    for raw in client().hvals("unacked"):
-        try:
-            ids.add(json.loads(raw)[0]["headers"]["id"])
-        except (TypeError, ValueError, KeyError, IndexError):
-            continue
-    return ids
+def _vanished(pending_ids: list[str]) -> set[str]:
+    """Of these never-started tasks, those a killed worker took with it: delivered and unacknowledged
+    (kombu's `unacked` hash), or neither there nor in the queue (popped by a BRPOP whose reply the
+    worker never read). Only while the queue is declared (a worker consumes it) and short."""
+    if not pending_ids:
+        return set()
+    broker, queue = client(), current_app.config.get("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+    if not broker.exists(f"_kombu.binding.{queue}") or broker.llen(queue) > MAX_QUEUE_SCAN:
+        return set()
+    unacked = {_message_id(raw) for raw in broker.hvals("unacked")}
+    queued = {_message_id(raw, wrapped=False) for raw in broker.lrange(queue, 0, -1)}
+    return {t for t in pending_ids if t in unacked or t not in queued}
+
+
+def _message_id(raw, wrapped: bool = True) -> str | None:
+    try:
+        message = json.loads(raw)
+        return (message[0] if wrapped else message)["headers"]["id"]
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
 
 
 def watcher(send) -> Watcher:
