@@ -8,10 +8,11 @@
 - The `int` URL converter is bounded to what an INTEGER column holds (2^31-1 on
   PostgreSQL), so an id no row can have is a 404, not an overflow in the driver.
 """
+import json
 import re
 
-from flask import Flask, request
-from werkzeug.exceptions import NotFound, UnprocessableEntity
+from flask import Flask, current_app, request
+from werkzeug.exceptions import BadRequest, NotFound, UnprocessableEntity
 from werkzeug.routing import IntegerConverter
 
 DB_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER; every id column is one
@@ -89,11 +90,21 @@ def _field(path: tuple) -> str:
     return ".".join(path[1:]) if len(path) > 1 else (path[0] if path else "body")
 
 
-def _json_body():
+def _json_body() -> tuple[object, bool]:
+    """(the parsed JSON body, whether there was one that parsed): invalid JSON is the view's 400."""
+    data = request.get_data(cache=True)
+    if not data.strip():
+        return None, False
     try:
-        return request.get_json(silent=True)
+        return json.loads(data), True
     except RecursionError:  # the json module's own limit; Flask only catches ValueError
         raise UnprocessableEntity("body: JSON nests too deeply") from None
+    except ValueError:
+        return None, False
+
+
+def _security_blueprint() -> str:
+    return current_app.config.get("SECURITY_BLUEPRINT_NAME", "security")
 
 
 def check_request() -> None:
@@ -108,7 +119,12 @@ def check_request() -> None:
                 if problem:
                     raise _Rejected(_printable(key), problem)
     if request.is_json:
-        bad = _walk_json(_json_body())
+        body, parsed = _json_body()
+        if parsed and not isinstance(body, dict) and request.blueprint == _security_blueprint():
+            # Flask-Security builds its forms with MultiDict(body), which raises on null, a scalar or a
+            # list of non-pairs (the API and webhook handlers check the shape themselves).
+            raise BadRequest("body: must be a JSON object")
+        bad = _walk_json(body) if parsed else None
         if bad:
             raise _Rejected(*bad)
 
