@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import input_guard
 from .config import Config, config_for_env, engine_options
 from .extensions import cache, compress, csrf, db, migrate
 
@@ -19,6 +20,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     _configure_logging(app)
     _register_extensions(app)
+    input_guard.init_app(app)  # before any route: it bounds the int converter
     _register_blueprints(app)
     _register_cli(app)
     _register_performance(app)

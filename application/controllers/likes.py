@@ -5,6 +5,8 @@ from flask_security import auth_required, current_user
 from application.data import data_access
 from application.jobs.dispatch import queue_like_aggregation
 
+from .permissions import can_see
+
 bp = Blueprint("likes", __name__)
 
 
@@ -21,9 +23,9 @@ def _respond(slug: str, result: dict, task_id: str | None):
     return redirect(url_for("articles.show", slug=slug))
 
 
-def _published_article(slug: str) -> dict:
+def _visible_article(slug: str) -> dict:
     article = data_access.get_article(slug)
-    if article is None or article["status"] != "published":
+    if article is None or not can_see(article):
         abort(404)
     return article
 
@@ -31,7 +33,7 @@ def _published_article(slug: str) -> dict:
 @bp.post("/articles/<slug>/like")
 @auth_required("session", "token")
 def like(slug):
-    article = _published_article(slug)
+    article = _visible_article(slug)
     result = data_access.like_article(current_user.id, article["id"])
     return _respond(slug, result, queue_like_aggregation(article["id"]))
 
@@ -39,6 +41,6 @@ def like(slug):
 @bp.post("/articles/<slug>/unlike")
 @auth_required("session", "token")
 def unlike(slug):
-    article = _published_article(slug)
+    article = _visible_article(slug)
     result = data_access.unlike_article(current_user.id, article["id"])
     return _respond(slug, result, queue_like_aggregation(article["id"]))

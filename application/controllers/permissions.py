@@ -1,6 +1,7 @@
 """Who may do what on the pages: the signed-in user against application.permissions' one edit rule."""
 from flask_security import current_user
 
+from application.data import data_access
 from application.permissions import may_edit
 
 
@@ -13,6 +14,16 @@ def can_edit(article: dict) -> bool:
     return may_edit(current_user, article.get("author_ids") or [a["id"] for a in article.get("authors", [])])
 
 
+def viewer() -> tuple[int | None, set[str]]:
+    """The current user as the visibility rule takes it: (id or None, role names)."""
+    if not current_user.is_authenticated:
+        return None, set()
+    return current_user.id, {role.name for role in current_user.roles}
+
+
 def can_see(article: dict) -> bool:
-    """Published articles are public; drafts and scheduled ones only for those who may edit them."""
-    return article["status"] == "published" or can_edit(article)
+    """Published articles are public; drafts and scheduled ones only for their authors and editors."""
+    if article["status"] == "published":
+        return True
+    ids = article.get("author_ids") or [a["id"] for a in article["authors"]]
+    return data_access.may_see(article["status"], ids, *viewer())

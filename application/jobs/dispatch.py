@@ -1,33 +1,64 @@
-"""Queueing jobs from the web side, coalesced and never fatal to the request."""
+"""Queueing jobs from the web side: coalesced, never fatal to the request, never lost to an outage."""
 import logging
 import uuid
 
-from kombu.exceptions import OperationalError as BrokerError
+from amqp.exceptions import AMQPError
+from flask import current_app
+from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from . import pending
 from .tasks import calculate_aggregate_likes
 
 log = logging.getLogger(__name__)
+# KombuError: the broker refused the send; AMQPError: kombu's InconsistencyError, e.g. a restarted
+# Redis that lost the queue's binding until the worker declares it again; OSError: sockets, timeouts.
+BROKER_ERRORS = (KombuError, AMQPError, RedisError, OSError)
 
 
 def queue_like_aggregation(article_id: int) -> str | None:
-    """Queue a recount of this article's likes unless one is already waiting; its task id, or None
-    if the broker is away (the like is saved; beat's reconcile job catches up)."""
-    task_id = str(uuid.uuid4())
+    """Queue a recount of this article's likes unless one is already waiting; its task id.
+
+    With the broker away the like is already saved: the recount is owed and sent as soon as the
+    broker answers again (see pending.Watcher), under the task id returned here. None only when
+    tasks run eagerly (tests) and the flag store is away.
+    """
+    watcher = None if current_app.extensions["celery"].conf.task_always_eager else pending.watcher(send_recount)
+    if watcher is not None and watcher.broker_down:  # known down: don't make this request wait on a timeout
+        return watcher.owe(article_id)
     try:
-        flags = pending.client()
-        if not flags.set(pending.key(article_id), task_id, nx=True, ex=pending.PENDING_SECONDS):
-            waiting = flags.get(pending.key(article_id))
-            if waiting:
-                return waiting.decode()  # that recount starts after this like's commit: it counts it
-            flags.set(pending.key(article_id), task_id, ex=pending.PENDING_SECONDS)
-        calculate_aggregate_likes.apply_async((article_id,), task_id=task_id)
-        return task_id
-    except (BrokerError, RedisError, ConnectionError) as exc:
+        task_id, queued = _coalesced(article_id)
+    except BROKER_ERRORS as exc:
         log.warning("likes: could not queue aggregation for article %s: %s", article_id, exc)
         try:
-            pending.clear(article_id)
+            pending.clear(article_id)  # a flag naming an unsent task would swallow the next likes
         except RedisError:
             pass
-        return None
+        if watcher is None:
+            return None
+        watcher.failed()
+        return watcher.owe(article_id)
+    if queued and watcher is not None:
+        watcher.watch(article_id, task_id)
+    return task_id
+
+
+def _coalesced(article_id: int) -> tuple[str, bool]:
+    """(task id, whether this call queued it): a recount already waiting counts this like too."""
+    task_id = str(uuid.uuid4())
+    flags = pending.client()
+    flagged = flags.set(pending.key(article_id), task_id, nx=True, ex=pending.PENDING_SECONDS)
+    if not flagged:
+        waiting = flags.get(pending.key(article_id))
+        if waiting:
+            return waiting.decode(), False  # that recount starts after this like's commit: it counts it
+    return send_recount(article_id, task_id, set_flag=not flagged), True
+
+
+def send_recount(article_id: int, task_id: str | None = None, set_flag: bool = True) -> str:
+    """Queue a recount now, under this task id (a new one if None); raises if the broker is away."""
+    task_id = task_id or str(uuid.uuid4())
+    if set_flag:
+        pending.client().set(pending.key(article_id), task_id, ex=pending.PENDING_SECONDS)
+    calculate_aggregate_likes.apply_async((article_id,), task_id=task_id)
+    return task_id

@@ -16,10 +16,15 @@ def _may_edit(card: dict) -> bool:
     return may_edit(current_api_user(), card["author_ids"])
 
 
+def _viewer() -> tuple[int | None, set[str]]:
+    user = current_api_user()
+    return (user.id, {role.name for role in user.roles}) if user is not None else (None, set())
+
+
 def visible_article(slug: str) -> dict:
     """The article card, or 404; drafts and scheduled articles only for those who may edit them."""
     card = data_access.get_api_article(slug)
-    if card is None or (card["status"] != "published" and not _may_edit(card)):
+    if card is None or not data_access.may_see(card["status"], card["author_ids"], *_viewer()):
         raise ApiError(404, f"slug: no article {slug!r}")
     return card
 

@@ -36,6 +36,7 @@ from .likes import (  # noqa: F401
     unlike_article,
 )
 from .search import normalize_query  # noqa: F401
+from .visibility import article_visible_to, get_article_visibility, may_see  # noqa: F401
 from .webhooks import (  # noqa: F401
     find_article_ref, find_user_id_by_email, finish_webhook_delivery, get_webhook_delivery,
     purge_webhook_deliveries, store_webhook_delivery,

@@ -11,6 +11,7 @@ from application.extensions import db
 from ..models import Article, Like, utcnow
 from . import cached, invalidate, keys, store
 from .queries import IDS, card_page, index_page_of
+from .visibility import may_see
 
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 # How long a liker's reads use live counts: longer than a recount normally takes (beat's
@@ -87,7 +88,8 @@ def recount_article_likes(article_id: int) -> int | None:
         per_page = current_app.config["ARTICLES_PER_PAGE"]
         invalidate.like_count_changed(article.id, article.slug, [u.id for u in article.authors],
                                       index_page_of(article, per_page), per_page)
-        events.publish("like_count", {"article_id": article.id, "like_count": count})
+        if may_see(article.status, (), None):  # /stream is public: no event names a draft
+            events.publish("like_count", {"article_id": article.id, "like_count": count})
     return count
 
 

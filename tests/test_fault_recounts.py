@@ -1,0 +1,123 @@
+"""The web side's recount watcher (application/jobs/pending.py), without a worker: what reaches the queue.
+
+- a like while the broker is away is answered at once with a task id, and that very task is queued
+  within seconds of the broker's return;
+- a broker restart (empty queue) makes the recent recounts queue again;
+- a recount STARTED but never finished (its worker was killed) is queued again.
+Each test uses a redis-server of its own (tests/fault_helpers.py), or a unique queue on the test DBs.
+"""
+import json
+import time
+import uuid
+
+import pytest
+import redis
+
+from application.jobs import pending
+
+from . import factories
+from .conftest import build_app, login, make_config
+from .fault_helpers import RedisServer, wait_until
+
+JSON = {"Accept": "application/json"}
+
+
+def _app(tmp_path, broker_url, result_url, **extra):
+    app = build_app(make_config(
+        tmp_path, CELERY_BROKER_URL=broker_url, CELERY_RESULT_BACKEND=result_url, CELERY_TASK_ALWAYS_EAGER=False,
+        CELERY_TASK_DEFAULT_QUEUE=f"recounts-{uuid.uuid4().hex[:8]}", LIKE_RECOUNT_TICK_SECONDS=0.2, **extra))
+    app.extensions["celery"].conf.task_always_eager = False
+    with app.app_context():
+        author = factories.make_user(roles=("author",))
+        article = factories.make_article(author)
+        fans = [factories.make_user() for _ in range(3)]
+    return app, article, fans
+
+
+def _like(app, fan, article):
+    client = app.test_client()
+    login(client, fan["email"])
+    started = time.monotonic()
+    r = client.post(f"/api/article_likes/{article['id']}", headers=JSON)
+    assert r.status_code == 202, r.get_data(as_text=True)
+    return r.get_json(), time.monotonic() - started
+
+
+def _queued_task_ids(client, queue) -> list[str]:
+    return [json.loads(raw)["headers"]["id"] for raw in client.lrange(queue, 0, -1)]
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = RedisServer(tmp_path)
+    yield s
+    s.stop()
+
+
+def test_a_like_while_the_broker_is_away_is_recounted_when_it_returns(tmp_path, server):
+    app, article, fans = _app(tmp_path, server.url(1), server.url(2))
+    queue, broker = app.config["CELERY_TASK_DEFAULT_QUEUE"], redis.Redis.from_url(server.url(1))
+    server.kill()
+    first, _ = _like(app, fans[0], article)
+    second, seconds = _like(app, fans[1], article)
+    assert first["task_id"] and first["like_count"] == 1 and second["like_count"] == 2
+    assert second["task_id"] == first["task_id"]  # one recount owed for the article, not one per like
+    assert seconds < 0.5, "with the broker known to be down, a like must not wait on a timeout"
+    server.start()
+    ids = wait_until(lambda: _queued_task_ids(broker, queue), "the owed recount queued", timeout=10)
+    assert ids == [first["task_id"]]  # the very task id the likes were answered with
+    with app.app_context():
+        assert pending.client().get(pending.key(article["id"])).decode() == first["task_id"]
+    broker.close()
+
+
+def test_a_broker_restart_requeues_the_recounts_it_lost(tmp_path, server):
+    app, article, fans = _app(tmp_path, server.url(1), server.url(2))
+    queue, broker = app.config["CELERY_TASK_DEFAULT_QUEUE"], redis.Redis.from_url(server.url(1))
+    body, _ = _like(app, fans[0], article)
+    assert _queued_task_ids(broker, queue) == [body["task_id"]]
+    time.sleep(0.5)  # the watcher has seen this broker's run_id
+    server.kill()
+    server.start()  # empty: the queued recount is gone
+    assert wait_until(lambda: _queued_task_ids(broker, queue), "the lost recount queued again", timeout=10)
+    broker.close()
+
+
+def test_a_recount_started_by_a_killed_worker_is_sent_again(tmp_path, server):
+    app, article, fans = _app(tmp_path, server.url(1), server.url(2), LIKE_RECOUNT_CONFIRM_SECONDS=1)
+    queue, broker = app.config["CELERY_TASK_DEFAULT_QUEUE"], redis.Redis.from_url(server.url(1))
+    results = redis.Redis.from_url(server.url(2))
+    body, _ = _like(app, fans[0], article)
+    # A worker takes the task, stores STARTED, clears the flag, and is SIGKILLed before finishing.
+    assert broker.rpop(queue) is not None
+    with app.app_context():
+        backend = app.extensions["celery"].backend
+        results.set(backend.get_key_for_task(body["task_id"]), json.dumps({"status": "STARTED", "result": None,
+                                                                          "task_id": body["task_id"]}))
+        pending.clear(article["id"])
+    again = wait_until(lambda: _queued_task_ids(broker, queue), "the stalled recount sent again", timeout=10)
+    assert len(again) == 1 and again[0] != body["task_id"]
+    broker.close()
+    results.close()
+
+
+def test_a_recount_taken_by_a_killed_worker_before_it_started_is_sent_again(tmp_path, server):
+    app, article, fans = _app(tmp_path, server.url(1), server.url(2), LIKE_RECOUNT_CONFIRM_SECONDS=1)
+    queue, broker = app.config["CELERY_TASK_DEFAULT_QUEUE"], redis.Redis.from_url(server.url(1))
+    body, _ = _like(app, fans[0], article)
+    assert broker.exists(f"_kombu.binding.{queue}")  # declared: a worker would consume this queue
+    # A worker's BRPOP took the message, and the worker was SIGKILLed before reading the reply:
+    # the task is in neither the queue nor the unacked set, and never starts (PENDING for ever).
+    assert broker.rpop(queue) is not None
+    again = wait_until(lambda: _queued_task_ids(broker, queue), "the vanished recount sent again", timeout=10)
+    assert len(again) == 1 and again[0] != body["task_id"]
+    broker.close()
+
+
+def test_a_recount_waiting_in_the_queue_is_not_sent_twice(tmp_path, server):
+    app, article, fans = _app(tmp_path, server.url(1), server.url(2), LIKE_RECOUNT_CONFIRM_SECONDS=0.5)
+    queue, broker = app.config["CELERY_TASK_DEFAULT_QUEUE"], redis.Redis.from_url(server.url(1))
+    body, _ = _like(app, fans[0], article)
+    time.sleep(2.5)  # several confirm periods: no worker, but the task is safe in the queue
+    assert _queued_task_ids(broker, queue) == [body["task_id"]]
+    broker.close()
