@@ -142,7 +142,8 @@ def publish_due_articles(now: datetime | None = None) -> list[dict]:
 def _after_write(article: Article, old_slug: str | None, listing: str | None, newly_published: bool) -> None:
     per_page = _per_page()
     page = index_page_of(article, per_page) if listing == "own" else listing
-    invalidate.article_changed([old_slug, article.slug], [u.id for u in article.authors], page, per_page)
+    invalidate.article_changed([old_slug, article.slug], [u.id for u in article.authors], page, per_page,
+                               article_id=article.id)
     if newly_published:
         events.publish("article_published", {"article_id": article.id, "slug": article.slug, "title": article.title})
 

@@ -15,7 +15,7 @@ from application.extensions import db
 from application.markdown_render import render_markdown
 
 from ..models import Article, Comment, Like, Tag, User, article_authors, article_tags, utcnow
-from . import keys, search, store
+from . import keys, search, store, visibility
 from .queries import PUBLISHED, card_page
 from .serialize import article_summary, author_dict, comment_dict, iso
 
@@ -203,3 +203,15 @@ def get_display_name(user_id: int) -> str:
     def query():
         return db.session.scalar(select(User.display_name).where(User.id == user_id)) or ""
     return store.read(keys.display_name_key(user_id), query, (), 3600)
+
+
+def get_article_visibility(article_id: int) -> dict | None:
+    """{status, author_ids} of an article by id, or None. Key: visibility:<article_id>."""
+    return store.read(keys.visibility_key(article_id), lambda: visibility.query_article_visibility(article_id),
+                      (), DATA_TIMEOUT)
+
+
+def article_visible_to(article_id: int, viewer_id: int | None, viewer_roles=()) -> bool:
+    """True if the article exists and this viewer may see it (visibility.may_see)."""
+    found = get_article_visibility(article_id)
+    return found is not None and visibility.may_see(found["status"], found["author_ids"], viewer_id, viewer_roles)

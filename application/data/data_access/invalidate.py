@@ -31,10 +31,12 @@ from flask_caching import make_template_fragment_key
 from . import keys, store
 
 
-def article_changed(slugs, author_ids, index_page: int | str | None, per_page: int, text: bool = True) -> None:
+def article_changed(slugs, author_ids, index_page: int | str | None, per_page: int, text: bool = True,
+                    article_id: int | None = None) -> None:
     """An article's own data changed; index_page: "all" (it joined, left or moved), a page number, or None.
-    text=False: only its like count (search results and the sitemap do not show it)."""
-    names = []
+    text=False: only its like count (search results and the sitemap do not show it).
+    article_id: its status or authors may have changed (who may see it, by id)."""
+    names = [keys.visibility_key(article_id)] if article_id is not None else []
     for slug in {s for s in slugs if s}:
         names += [keys.article_key(slug), keys.article_page_key(slug)]
     names += [keys.author_articles_key(user_id) for user_id in set(author_ids)]
@@ -55,7 +57,7 @@ def index_page_changed(page: int, per_page: int) -> None:
 def article_deleted(slug: str, article_id: int, author_ids, was_published: bool, per_page: int) -> None:
     """A deleted article: its data, its comments and like count, and the listings that showed it."""
     store.revoke(keys.comments_key(article_id), keys.like_count_key(article_id))
-    article_changed([slug], author_ids, "all" if was_published else None, per_page)
+    article_changed([slug], author_ids, "all" if was_published else None, per_page, article_id=article_id)
 
 
 def like_count_changed(article_id: int, slug: str, author_ids, index_page: int | None, per_page: int) -> None:

@@ -50,6 +50,10 @@ def like_count_key(article_id: int) -> str:
     return f"like_count:{article_id}"
 
 
+def visibility_key(article_id: int) -> str:
+    return f"visibility:{article_id}"
+
+
 def comments_key(article_id: int) -> str:
     return f"comments:{article_id}"
 

@@ -22,18 +22,12 @@ def may_see(status: str, author_ids, viewer_id: int | None, viewer_roles=()) -> 
     return viewer_id in author_ids or not EDITOR_ROLES.isdisjoint(viewer_roles)
 
 
-def get_article_visibility(article_id: int) -> dict | None:
-    """{status, author_ids} of an article by id, or None (uncached: a primary-key lookup, plus its
-    authors only when it is not published)."""
+def query_article_visibility(article_id: int) -> dict | None:
+    """{status, author_ids} of an article by id, or None (uncached: cached.get_article_visibility
+    caches it; a primary-key lookup, plus its authors only when it is not published)."""
     status = db.session.scalar(select(Article.status).where(Article.id == article_id))
     if status is None:
         return None
     author_ids = [] if status == "published" else list(db.session.scalars(
         select(article_authors.c.user_id).where(article_authors.c.article_id == article_id)))
     return {"status": status, "author_ids": author_ids}
-
-
-def article_visible_to(article_id: int, viewer_id: int | None, viewer_roles=()) -> bool:
-    """True if the article exists and this viewer may see it (see may_see)."""
-    found = get_article_visibility(article_id)
-    return found is not None and may_see(found["status"], found["author_ids"], viewer_id, viewer_roles)
