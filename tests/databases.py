@@ -32,20 +32,28 @@ created: list[str] = []  # PostgreSQL databases made and not yet dropped
 _by_folder: dict[str, str] = {}  # one database per test folder, as one SQLite file per tmp_path used to be
 
 
-def _migrate(url: str) -> None:
-    """Run the migrations (and the role seeding) on an empty database at url."""
+def migrate(app) -> None:
+    """Run the migrations and the role seeding on the app's (empty or older) database."""
     from flask_migrate import upgrade
 
-    from application import create_app
-    from application.config import TestConfig
     from application.data import data_access
     from application.extensions import db
 
-    app = create_app(type("TemplateConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
     with app.app_context():
         upgrade()
         data_access.ensure_roles()
         db.session.remove()
+
+
+def _migrate(url: str) -> None:
+    """migrate() an empty database at url, then let it go (it becomes the template)."""
+    from application import create_app
+    from application.config import TestConfig
+    from application.extensions import db
+
+    app = create_app(type("TemplateConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+    migrate(app)
+    with app.app_context():
         db.engine.dispose()
 
 

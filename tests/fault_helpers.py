@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from . import databases
 from .conftest import build_app, free_port, make_config
 from .processes import config_overrides
 
@@ -145,7 +146,7 @@ class Stack:
         sqlite = cfg.SQLALCHEMY_DATABASE_URI.startswith("sqlite")  # several processes share the file
         cfg.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, **({"connect_args": {"timeout": 15}} if sqlite else {})}
         self.app = build_app(cfg)
-        _ensure_schema(self.app)
+        databases.migrate(self.app)
         self.overrides = config_overrides(cfg)
         self.worker = self._worker()
         self.web, self.base = start_gunicorn(self.overrides, tmp_path)
@@ -204,20 +205,6 @@ def _sigkill_tree(proc) -> None:
     proc.log.close()
 
 
-def _ensure_schema(app) -> None:
-    """The schema on a database made here (a private cluster): migrations if the app has them."""
-    from application.data import data_access
-    from application.extensions import db
-
-    with app.app_context():
-        if "migrate" in app.extensions:
-            from flask_migrate import upgrade
-
-            upgrade()
-        else:
-            db.create_all()
-        data_access.ensure_roles()
-        db.session.remove()
 
 
 class Load:

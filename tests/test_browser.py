@@ -17,23 +17,32 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="chromium/chromedriver not installed (Debian: apt-get install chromium chromium-driver)")
 
 
-@pytest.fixture
-def browser():
+def chromium(page_load_timeout: float = 10, browser_log: bool = False):
+    """A headless Debian Chromium on a fresh profile (closed network flags); yields the driver, then quits."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="bs-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    if browser_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", f"--user-data-dir={profile}"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(10)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    driver.set_page_load_timeout(page_load_timeout)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser():
+    yield from chromium()
 
 
 def _like(base: str, slug: str, token: str) -> None:

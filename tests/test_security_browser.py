@@ -1,36 +1,18 @@
 """Headless Chromium under the real CSP (gunicorn): pages load their JS and CSS with no violation."""
-import shutil
-import tempfile
-
 import pytest
 
 from . import factories
 from .processes import stack_app, web  # noqa: F401  (fixtures)
+from .test_browser import CHROMEDRIVER, CHROMIUM, chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="chromium/chromedriver not installed (Debian: apt-get install chromium chromium-driver)")
 
 
 @pytest.fixture
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="bs-chromium-csp-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(15)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    """Chromium with its console log kept: CSP violations are reported there."""
+    yield from chromium(page_load_timeout=15, browser_log=True)
 
 
 def test_pages_run_under_the_csp_without_violations(stack_app, web, browser):

@@ -20,6 +20,7 @@ from application.data.seed_vocab import TAGS
 from application.extensions import db
 
 from .conftest import build_app, make_config
+from .databases import migrate as migrate_database
 
 PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 AS_OF = date(2026, 11, 20)
@@ -49,7 +50,7 @@ class _Databases:
             self.created.append(name)
             base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
             app = build_app(make_config(folder, SQLALCHEMY_DATABASE_URI=f"{base}/{name}"))
-            _schema(app)
+            migrate_database(app)
         self.apps.append(app)
         return app
 
@@ -64,16 +65,6 @@ class _Databases:
             self.admin.close()
 
 
-def _schema(app):
-    """Schema and roles on a database this file made: by the migrations where the app has them."""
-    with app.app_context():
-        if "migrate" in app.extensions:
-            from flask_migrate import upgrade
-
-            upgrade()
-        else:
-            db.create_all()
-        data_access.ensure_roles()
 
 
 @pytest.fixture(params=["default", "postgresql"])
