@@ -7,25 +7,17 @@ from wtforms.validators import URL, EqualTo, InputRequired, Length, Optional, Va
 from application.data.data_access.search import MAX_QUERY_LENGTH
 
 
-def no_nul(form, field):
-    """PostgreSQL text cannot hold NUL: refuse it as bad input instead of failing in the database."""
-    if field.data and "\x00" in field.data:
-        raise ValidationError("Contains a character that is not allowed (NUL).")
-
-
 class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: nothing changes, and links to results must work
 
     q = SearchField("Search articles", validators=[
-        Optional(), Length(max=MAX_QUERY_LENGTH, message=f"Searches are at most {MAX_QUERY_LENGTH} characters."),
-        no_nul])
+        Optional(), Length(max=MAX_QUERY_LENGTH, message=f"Searches are at most {MAX_QUERY_LENGTH} characters.")])
 
 
 class CommentForm(FlaskForm):
     body = TextAreaField("Your comment", validators=[
-        InputRequired("Write something first."), Length(max=5000, message="Comments are at most 5000 characters."),
-        no_nul])
+        InputRequired("Write something first."), Length(max=5000, message="Comments are at most 5000 characters.")])
 
     def validate_body(self, field):
         if not field.data.strip():
@@ -33,10 +25,10 @@ class CommentForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Display name", validators=[Optional(), Length(max=64), no_nul])
-    bio = TextAreaField("Bio", validators=[Optional(), Length(max=2000), no_nul])
+    display_name = StringField("Display name", validators=[Optional(), Length(max=64)])
+    bio = TextAreaField("Bio", validators=[Optional(), Length(max=2000)])
     image = StringField("Avatar URL", validators=[
-        Optional(), Length(max=500), no_nul, URL(require_tld=False, message="Give a full http(s) URL of an image.")])
+        Optional(), Length(max=500), URL(require_tld=False, message="Give a full http(s) URL of an image.")])
 
     def validate_image(self, field):
         if field.data and not field.data.lower().startswith(("http://", "https://")):
@@ -45,7 +37,7 @@ class ProfileForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[InputRequired()])
-    new_password = PasswordField("New password", validators=[InputRequired(), no_nul])
+    new_password = PasswordField("New password", validators=[InputRequired()])
     confirm_password = PasswordField("Repeat the new password", validators=[
         InputRequired(), EqualTo("new_password", message="The two new passwords differ.")])
 
