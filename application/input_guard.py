@@ -11,7 +11,7 @@
 import json
 import re
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from werkzeug.exceptions import BadRequest, NotFound, UnprocessableEntity
 from werkzeug.routing import IntegerConverter
 
@@ -103,10 +103,6 @@ def _json_body() -> tuple[object, bool]:
         return None, False
 
 
-def _security_blueprint() -> str:
-    return current_app.config.get("SECURITY_BLUEPRINT_NAME", "security")
-
-
 def check_request() -> None:
     """Reject a request carrying a string the database cannot (or must not) store."""
     for name, value in (request.view_args or {}).items():
@@ -120,9 +116,9 @@ def check_request() -> None:
                     raise _Rejected(_printable(key), problem)
     if request.is_json:
         body, parsed = _json_body()
-        if parsed and not isinstance(body, dict) and request.blueprint == _security_blueprint():
-            # Flask-Security builds its forms with MultiDict(body), which raises on null, a scalar or a
-            # list of non-pairs (the API and webhook handlers check the shape themselves).
+        if parsed and not isinstance(body, dict):
+            # Every JSON body this app takes is an object; and the forms (Flask-Security's, the
+            # pages') build a MultiDict from it, which raises on null, a scalar or a list of non-pairs.
             raise BadRequest("body: must be a JSON object")
         bad = _walk_json(body) if parsed else None
         if bad:
