@@ -36,7 +36,9 @@ def make_config(tmp_path, **overrides) -> type[TestConfig]:
         "SSE_CHANNEL": f"sse-test-{RUN_ID}",
         "CELERY_BROKER_URL": redis_db_url(REDIS_BASE, TEST_BROKER_DB),
         "CELERY_RESULT_BACKEND": redis_db_url(REDIS_BASE, TEST_RESULT_DB),
-        "CELERY_TASK_DEFAULT_QUEUE": f"test-{RUN_ID}",
+        # A queue name per config: the like-coalescing flags (jobs/pending.py) are keyed by queue and
+        # article id, and ids restart at 1 in every test's database.
+        "CELERY_TASK_DEFAULT_QUEUE": f"test-{RUN_ID}-{uuid.uuid4().hex[:8]}",
     }
     attrs.update(overrides)
     if "SQLALCHEMY_DATABASE_URI" not in attrs:
@@ -47,6 +49,17 @@ def make_config(tmp_path, **overrides) -> type[TestConfig]:
 def build_app(config_class):
     """The app on its (already migrated) database."""
     return create_app(config_class)
+
+
+@pytest.fixture(autouse=True)
+def _celery_may_join_results():
+    """Celery keeps "a task is running here, joining would block" in one process-wide flag, saved and
+    restored around each eager task: eager tasks run by several threads at once (herd tests) can leave
+    it set, and a later test's AsyncResult.get() then refuses. No web process joins results."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
 
 
 @pytest.fixture(autouse=True)
