@@ -121,3 +121,22 @@ def test_a_recount_waiting_in_the_queue_is_not_sent_twice(tmp_path, server):
     time.sleep(2.5)  # several confirm periods: no worker, but the task is safe in the queue
     assert _queued_task_ids(broker, queue) == [body["task_id"]]
     broker.close()
+
+
+def test_a_like_whose_answer_fails_after_its_commit_is_still_recounted(app, make_user, make_article):
+    """The database can go between a like's commit and the count it answers with: the row is there,
+    so its recount is queued anyway (eagerly here), not left to beat's reconcile."""
+    from application.data import data_access
+    from application.jobs.dispatch import recount_after
+
+    author, reader = make_user("rc_author", roles=("author",)), make_user("rc_reader")
+    article = make_article(author, title="Counted anyway")
+
+    def like_then_fail():
+        data_access.like_article(reader["id"], article["id"])
+        raise ConnectionError("the database went away after the commit")
+
+    with app.app_context():
+        with pytest.raises(ConnectionError):
+            recount_after(article["id"], like_then_fail)
+        assert data_access.get_article(article["slug"])["like_count"] == 1

@@ -3,7 +3,7 @@ from flask import abort, jsonify
 from flask_security import auth_required, current_user
 
 from application.data import data_access
-from application.jobs.dispatch import queue_like_aggregation
+from application.jobs.dispatch import recount_after
 
 from . import bp
 
@@ -33,6 +33,5 @@ def get_article_likes(article_id: int):
 @auth_required("token", "session")
 def post_article_like(article_id: int):
     _visible_or_404(article_id)
-    result = data_access.like_article(current_user.id, article_id)
-    task_id = queue_like_aggregation(article_id)
+    result, task_id = recount_after(article_id, lambda: data_access.like_article(current_user.id, article_id))
     return jsonify({"article_id": article_id, **result, "task_id": task_id}), 202

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_security import auth_required, current_user
 
 from application.data import data_access
-from application.jobs.dispatch import queue_like_aggregation
+from application.jobs.dispatch import recount_after
 
 from .permissions import can_see
 
@@ -34,13 +34,13 @@ def _visible_article(slug: str) -> dict:
 @auth_required("session", "token")
 def like(slug):
     article = _visible_article(slug)
-    result = data_access.like_article(current_user.id, article["id"])
-    return _respond(slug, result, queue_like_aggregation(article["id"]))
+    write = lambda: data_access.like_article(current_user.id, article["id"])  # noqa: E731
+    return _respond(slug, *recount_after(article["id"], write))
 
 
 @bp.post("/articles/<slug>/unlike")
 @auth_required("session", "token")
 def unlike(slug):
     article = _visible_article(slug)
-    result = data_access.unlike_article(current_user.id, article["id"])
-    return _respond(slug, result, queue_like_aggregation(article["id"]))
+    write = lambda: data_access.unlike_article(current_user.id, article["id"])  # noqa: E731
+    return _respond(slug, *recount_after(article["id"], write))

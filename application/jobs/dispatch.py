@@ -43,6 +43,21 @@ def queue_like_aggregation(article_id: int) -> str | None:
     return task_id
 
 
+def recount_after(article_id: int, write) -> tuple[dict, str | None]:
+    """write() a like or unlike, then queue the recount: (write's result, the recount's task id).
+
+    The recount is queued even when write() fails after its commit (the database went away between
+    the commit and the count it answers with): the row may be stored, and its count must not wait
+    for beat's reconcile.
+    """
+    try:
+        result = write()
+    except Exception:
+        queue_like_aggregation(article_id)
+        raise
+    return result, queue_like_aggregation(article_id)
+
+
 def _coalesced(article_id: int) -> tuple[str, bool]:
     """(task id, whether this call queued it): a recount already waiting counts this like too."""
     task_id = str(uuid.uuid4())

@@ -3,7 +3,7 @@ from flask import jsonify
 
 from application.data import data_access
 from application.permissions import may_edit
-from application.jobs.dispatch import queue_like_aggregation
+from application.jobs.dispatch import recount_after
 
 from . import bp, schemas
 from .common import ApiError, body, current_api_user, current_user_id, operation, query
@@ -101,10 +101,9 @@ def delete_article(slug: str):
 def _favorite(slug: str, like: bool):
     card = visible_article(slug)
     change = data_access.like_article if like else data_access.unlike_article
-    result = change(current_user_id(), card["id"])
     # The stored count is recomputed by the same Celery task the pages use (and it pushes the SSE event);
     # the answer already includes this caller's change.
-    queue_like_aggregation(card["id"])
+    result, _ = recount_after(card["id"], lambda: change(current_user_id(), card["id"]))
     return jsonify(single_article(card, current_user_id(), favorited=like, count=result["like_count"]))
 
 
