@@ -4,9 +4,10 @@
 # seeds its own SQLite file under bench/results/lighthouse/, starts gunicorn in production
 # config on a free loopback port (Redis DBs 14-15, cleaned afterwards), and runs Lighthouse
 # with Debian's Chromium on desktop and mobile for: /, an article, an author page, a tag page,
-# search results and the login page (tag and search pages are skipped if the app has none).
-# Prints a table of scores (performance / accessibility / best practices / SEO) and, for any
-# category under 100, the audits that cost points. Reports: bench/results/lighthouse/*.json.
+# search results and the login page (a tag page that lists no article, or a search query that
+# finds nothing, is skipped with a message rather than measured).
+# Prints a table of scores (performance / accessibility / best practices / SEO), the date and
+# load average, and the audits under a full score. Reports: bench/results/lighthouse/*.json.
 # Each page is measured LIGHTHOUSE_RUNS times (default 3) and the median run is reported, as
 # Lighthouse's docs advise (a shared 2-core machine makes single runs noisy).
 # Knobs: LIGHTHOUSE_ONLY="desktop" or "mobile", LIGHTHOUSE_RUNS, CHROME_PATH (default /usr/bin/chromium).
