@@ -15,6 +15,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -83,16 +84,54 @@ def _browser(width, height):
     return driver
 
 
+def _get(base, path) -> bytes:
+    with urllib.request.urlopen(base + path, timeout=10) as r:
+        return r.read()
+
+
+def _search_query(base, article) -> str:
+    """A word of the newest article's title that the search page finds (longest first)."""
+    import re
+
+    words = sorted({w.strip(".,:;!?'\"()").lower() for w in article["title"].split()}, key=lambda w: (-len(w), w))
+    for word in [w for w in words if len(w) >= 4] + article["tagList"][:1]:
+        found = re.search(rb'id="result-count">(\d+) result', _get(base, f"/search?q={quote(word)}"))
+        if found and int(found.group(1)) > 0:
+            return word
+    raise SystemExit("no word of the newest article's title finds anything on /search")
+
+
 def _pages(base) -> list[tuple[str, str, bool]]:
     """(name, path, logged in as admin)."""
     import json
 
-    with urllib.request.urlopen(base + "/api/articles?limit=1") as r:
-        article = json.loads(r.read())["articles"][0]
-    return [("index", "/", False), ("article", f"/articles/{article['slug']}", False),
-            ("author", f"/authors/{article['author']['username']}", False), ("login", "/login", False),
-            ("register", "/register", False), ("not-found", "/no-such-page", False),
-            ("write", "/articles/new", True), ("admin-performance", "/admin/performance", True)]
+    article = json.loads(_get(base, "/api/articles?limit=1"))["articles"][0]
+    author = quote(article["author"]["username"])
+    pages = [("index", "/", False), ("article", f"/articles/{article['slug']}", False),
+             ("author", f"/authors/{author}", False), ("liked", f"/authors/{author}/liked", False)]
+    if article["tagList"]:
+        pages.append(("tag", f"/tags/{quote(article['tagList'][0])}", False))
+    pages += [("search", f"/search?q={quote(_search_query(base, article))}", False),
+              ("login", "/login", False), ("register", "/register", False), ("not-found", "/no-such-page", False),
+              ("write", "/articles/new", True), ("feed", "/feed", True), ("settings", "/settings", True),
+              ("admin-performance", "/admin/performance", True)]
+    return pages
+
+
+def _follow_some(driver, base, count=3) -> None:
+    """Follow the authors of the newest articles, so the feed screenshot has something in it."""
+    import json
+
+    from selenium.webdriver.common.by import By
+
+    articles = json.loads(_get(base, "/api/articles?limit=20"))["articles"]
+    for username in list(dict.fromkeys(a["author"]["username"] for a in articles))[:count]:
+        driver.get(base + f"/authors/{quote(username)}")
+        buttons = [b for b in driver.find_elements(By.CSS_SELECTOR, "form button[type=submit]")
+                   if b.text.startswith("Follow ")]
+        if buttons:  # already followed in an earlier browser session otherwise
+            buttons[0].click()
+            time.sleep(0.3)
 
 
 def _log_in(driver, base):
@@ -114,6 +153,7 @@ def shoot(base) -> list[Path]:
             for name, path, as_admin in _pages(base):
                 if as_admin and not logged_in:
                     _log_in(driver, base)
+                    _follow_some(driver, base)
                     for _ in range(5):  # some traffic for the performance charts
                         urllib.request.urlopen(base + "/").read()
                     logged_in = True
