@@ -12,11 +12,10 @@ from .conftest import login
 @pytest.fixture
 def no_recount(monkeypatch):
     """The worker has not run yet: the stored like_count (and every cached copy) is still old."""
-    import application.api.realworld.articles as api_articles
-    import application.controllers.likes as page_likes
+    import application.jobs.dispatch as dispatch
 
-    monkeypatch.setattr(api_articles, "queue_like_aggregation", lambda article_id: None)
-    monkeypatch.setattr(page_likes, "queue_like_aggregation", lambda article_id: None)
+    # Pages, the likes API and RealWorld favorites all queue through dispatch.recount_after.
+    monkeypatch.setattr(dispatch, "queue_like_aggregation", lambda article_id: None)
 
 
 def test_a_favorite_shows_on_every_api_read_by_that_user(redis_app, no_recount):
