@@ -4,7 +4,7 @@ init_app registers the blueprint, CORS for browser front ends, the CSRF exemptio
 (token-only auth: session cookies are never read here) and the hook that makes a
 password change on the pages invalidate API tokens.
 """
-from flask import Blueprint, Flask, request
+from flask import Blueprint, Flask
 from flask_cors import CORS
 from flask_security import password_changed
 
@@ -14,13 +14,6 @@ from . import articles, comments, openapi, users  # noqa: E402,F401  (routes reg
 from .common import ApiError, handle_api_error  # noqa: E402
 
 bp.register_error_handler(ApiError, handle_api_error)
-
-
-@bp.before_request
-def _no_nul_in_path() -> None:
-    # No slug or username holds NUL, and PostgreSQL rejects it outright: a 404, never a 500.
-    if any(isinstance(v, str) and "\x00" in v for v in (request.view_args or {}).values()):
-        raise ApiError(404, "path: no such resource")
 
 
 def _rotate_token_identity(sender, user, **extra) -> None:

@@ -30,7 +30,7 @@ from .feedback import create_feedback  # noqa: F401
 from .follows import follow_user, followed_among, is_following, list_feed, unfollow_user  # noqa: F401
 from .health import check_database, check_redis  # noqa: F401
 from .likes import (  # noqa: F401
-    article_exists, count_likes, favorited_among, has_liked, like_article, liked_recently,
+    count_likes, favorited_among, has_liked, like_article, liked_recently,
     list_api_articles_favorited,
     live_like_counts, reconcile_all_like_counts, recount_article_likes, refresh_most_liked_this_week,
     unlike_article,

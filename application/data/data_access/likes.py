@@ -24,11 +24,6 @@ def count_likes(article_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(Like).where(Like.article_id == article_id))
 
 
-def article_exists(article_id: int) -> bool:
-    """True if the article exists (uncached primary-key lookup)."""
-    return db.session.scalar(select(Article.id).where(Article.id == article_id)) is not None
-
-
 def like_article(user_id: int, article_id: int) -> dict:
     """Record a like (liking twice is a no-op): {liked, like_count from the rows}."""
     row = {"user_id": user_id, "article_id": article_id, "created_at": utcnow()}
