@@ -70,10 +70,11 @@ def _coalesced(article_id: int) -> tuple[str, bool]:
     return send_recount(article_id, task_id, set_flag=not flagged), True
 
 
-def send_recount(article_id: int, task_id: str | None = None, set_flag: bool = True) -> str:
-    """Queue a recount now, under this task id (a new one if None); raises if the broker is away."""
+def send_recount(article_id: int, task_id: str | None = None, set_flag: bool = True, again: bool = False) -> str:
+    """Queue a recount now, under this task id (a new one if None); raises if the broker is away.
+    again: a re-send of one that may have died between its commit and its invalidation."""
     task_id = task_id or str(uuid.uuid4())
     if set_flag:
         pending.client().set(pending.key(article_id), task_id, ex=pending.PENDING_SECONDS)
-    calculate_aggregate_likes.apply_async((article_id,), task_id=task_id)
+    calculate_aggregate_likes.apply_async((article_id,), {"again": True} if again else None, task_id=task_id)
     return task_id

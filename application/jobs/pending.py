@@ -60,7 +60,7 @@ class Watcher:
     """Per app and process: recounts owed (not sent yet) and sent (until seen finished)."""
 
     def __init__(self, app: Flask, send):
-        self.app, self.send = app, send  # send(article_id, task_id) -> task id; raises if the broker is away
+        self.app, self.send = app, send  # send(article_id, task_id, again) -> task id; raises if the broker is away
         self.pid = os.getpid()
         self.lock = threading.Lock()
         self.wake = threading.Event()
@@ -135,7 +135,8 @@ class Watcher:
         items = list(resend.items())
         for i, (article_id, (task_id, resends)) in enumerate(items):
             try:
-                self.watch(article_id, self.send(article_id, task_id), resends)
+                # No task id: a re-send of a recount that may have died after its commit (it must clear anyway).
+                self.watch(article_id, self.send(article_id, task_id, again=task_id is None), resends)
             except Exception as exc:  # noqa: BLE001 - the broker failed again: keep owing the rest
                 self._owe_again(items[i:], exc)
                 return

@@ -19,11 +19,14 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max":
          "ignore_result": False}
 
 
-@shared_task(name="likes.calculate_aggregate_likes", **RETRY)
-def calculate_aggregate_likes(article_id: int) -> dict:
-    """Recount an article's likes from the rows, store, invalidate caches, push SSE."""
+@shared_task(name="likes.calculate_aggregate_likes", bind=True, **RETRY)
+def calculate_aggregate_likes(self, article_id: int, again: bool = False) -> dict:
+    """Recount an article's likes from the rows, store, invalidate caches, push SSE.
+    again: the web side re-sent a recount it took for lost (see pending.Watcher)."""
     pending.clear(article_id)  # first: a like committed from now on queues its own recount
-    count = data_access.recount_article_likes(article_id)
+    # A retry, redelivery or re-send may follow an attempt that stored the count and died before clearing.
+    again = again or self.request.retries > 0 or bool((self.request.delivery_info or {}).get("redelivered"))
+    count = data_access.recount_article_likes(article_id, force_invalidation=again)
     return {"article_id": article_id, "like_count": count}
 
 

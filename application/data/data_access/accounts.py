@@ -46,9 +46,11 @@ def create_user(email: str, username: str, password: str, roles=("reader",)) -> 
     user = security.datastore.create_user(
         email=email, username=username, password=hash_password(password), roles=list(roles)
     )
+    db.session.flush()
+    user_id = user.id
     db.session.commit()
     invalidate.username_taken(username)
-    return user.id
+    return user_id
 
 
 def _registered_on_pages(sender, user, **extra) -> None:
@@ -66,9 +68,10 @@ def update_profile(user_id: int, *, bio=None, image=None) -> dict:
         user.bio = bio
     if image is not None:
         user.image = image
+    profile = author_dict(user)  # before the commit (invalidate.py)
     db.session.commit()
-    invalidate.person_changed(user.id, [user.username])
-    return author_dict(user)
+    invalidate.person_changed(user_id, [profile["username"]])
+    return profile
 
 
 def account_dict(user: User) -> dict:
@@ -127,9 +130,10 @@ def update_account(user_id: int, *, email=None, username=None, password=None, bi
         # New session and token identities: earlier sessions and auth tokens stop working.
         security.datastore.set_uniquifier(user)
         security.datastore.set_token_uniquifier(user)
+    account = account_dict(user)  # before the commit (invalidate.py)
     db.session.commit()
-    invalidate.person_changed(user.id, [old_username, user.username])
-    return account_dict(user)
+    invalidate.person_changed(user_id, [old_username, account["username"]])
+    return account
 
 
 def rotate_token_identity(user_id: int) -> None:
@@ -154,8 +158,9 @@ def update_settings(user_id: int, *, display_name: str, bio: str, image: str) ->
     """Save display name, bio and avatar URL in one commit; clears what update_account clears."""
     user = db.session.get(User, user_id)
     user.display_name = display_name or None
-    update_account(user_id, bio=bio, image=image)  # commits the display name too
-    return get_settings(user_id)
+    account = update_account(user_id, bio=bio, image=image)  # commits the display name too
+    return {"username": account["username"], "email": account["email"], "display_name": display_name or "",
+            "bio": account["bio"] or "", "image": account["image"] or ""}
 
 
 def check_password(user_id: int, password: str) -> bool:

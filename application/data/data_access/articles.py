@@ -69,10 +69,10 @@ def create_article(author_ids, title, body, description="", status="draft", publ
     article.authors = list(authors)
     article.tags = _tags(tags)
     db.session.add(article)
-    db.session.commit()
     published = article.status == "published"
-    _after_write(article, old_slug=None, listing="all" if published else None, newly_published=published)
-    return article_summary(article)
+    after = _clearing(article, old_slug=None, listing="all" if published else None, newly_published=published)
+    db.session.commit()
+    return after()
 
 
 def update_article(article_id: int, *, title=None, body=None, description=None, status=None,
@@ -96,7 +96,6 @@ def update_article(article_id: int, *, title=None, body=None, description=None, 
     if status is not None or publish_at is not ...:
         _apply_status(article, status or article.status,
                       article.publish_at if publish_at is ... else publish_at)
-    db.session.commit()
     was_published, is_published = old_listing[0] == "published", article.status == "published"
     if (article.status, article.publish_at) != old_listing and (was_published or is_published):
         listing = "all"  # it joined, left or moved within the index
@@ -104,8 +103,9 @@ def update_article(article_id: int, *, title=None, body=None, description=None, 
         listing = "own"  # shown in place on one index page
     else:
         listing = None
-    _after_write(article, old_slug=old_slug, listing=listing, newly_published=is_published and not was_published)
-    return article_summary(article)
+    after = _clearing(article, old_slug=old_slug, listing=listing, newly_published=is_published and not was_published)
+    db.session.commit()
+    return after()
 
 
 def delete_article(article_id: int) -> bool:
@@ -131,21 +131,26 @@ def publish_due_articles(now: datetime | None = None) -> list[dict]:
     ).all()
     for article in due:
         article.status = "published"
+    clearings = [_clearing(article, old_slug=article.slug, listing="all", newly_published=True) for article in due]
     db.session.commit()
-    published = []
-    for article in due:
-        _after_write(article, old_slug=article.slug, listing="all", newly_published=True)
-        published.append(article_summary(article))
-    return published
+    return [after() for after in clearings]
 
 
-def _after_write(article: Article, old_slug: str | None, listing: str | None, newly_published: bool) -> None:
+def _clearing(article: Article, old_slug: str | None, listing: str | None, newly_published: bool):
+    """Read in the writer's transaction what its invalidation needs; the returned call (after the
+    commit) clears, publishes and returns the article's summary without touching the database."""
+    db.session.flush()  # a new article's id; the index page below counts this write's rows
     per_page = _per_page()
     page = index_page_of(article, per_page) if listing == "own" else listing
-    invalidate.article_changed([old_slug, article.slug], [u.id for u in article.authors], page, per_page,
-                               article_id=article.id)
-    if newly_published:
-        events.publish("article_published", {"article_id": article.id, "slug": article.slug, "title": article.title})
+    slugs, author_ids, summary = [old_slug, article.slug], [u.id for u in article.authors], article_summary(article)
+    published = {"article_id": article.id, "slug": article.slug, "title": article.title}
+
+    def after() -> dict:
+        invalidate.article_changed(slugs, author_ids, page, per_page, article_id=published["article_id"])
+        if newly_published:
+            events.publish("article_published", published)
+        return summary
+    return after
 
 
 def get_article_for_edit(slug: str) -> dict | None:

@@ -17,9 +17,10 @@ def create_comment(article_id: int, author_id: int, body: str) -> dict:
     """Add a comment; clears comments:<article_id> and the article's page; publishes comment_added."""
     comment = Comment(article_id=article_id, author_id=author_id, body=body)
     db.session.add(comment)
+    db.session.flush()
+    data, slug = comment_dict(comment), _slug(article_id)  # before the commit (invalidate.py)
     db.session.commit()
-    invalidate.comments_changed(article_id, _slug(article_id))
-    data = comment_dict(comment)
+    invalidate.comments_changed(article_id, slug)
     events.publish("comment_added", {"article_id": article_id, "comment": data})
     return data
 
@@ -36,9 +37,10 @@ def delete_comment(comment_id: int) -> None:
     comment = db.session.get(Comment, comment_id)
     if comment is not None:
         article_id = comment.article_id
+        slug = _slug(article_id)  # before the commit (invalidate.py)
         db.session.delete(comment)
         db.session.commit()
-        invalidate.comments_changed(article_id, _slug(article_id))
+        invalidate.comments_changed(article_id, slug)
         events.publish("comment_deleted", {"article_id": article_id, "comment_id": comment_id})
 
 

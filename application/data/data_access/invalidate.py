@@ -1,5 +1,9 @@
 """The invalidation map: which write clears which keys. Writers call these after their commit.
 
+A writer reads everything its call here needs (slugs, author ids, index page) inside its transaction,
+before the commit, and runs no SQL after it: a database lost between the commit and the invalidation
+would otherwise leave the write stored and its old entries cached (tests/test_writers_commit_last.py).
+
 The only module that deletes cache entries (store.revoke) or bumps generations (store.bump).
 Deleting an entry also revokes its lease, so a reader that queried before the commit cannot
 store its older value afterwards (store.py). Nothing here queries the database: a writer

@@ -61,8 +61,11 @@ def has_liked(user_id: int, article_id: int) -> bool:
     ) is not None
 
 
-def recount_article_likes(article_id: int) -> int | None:
-    """Recompute like_count from the rows (idempotent); on change clear caches and push an event."""
+def recount_article_likes(article_id: int, force_invalidation: bool = False) -> int | None:
+    """Recompute like_count from the rows (idempotent); on change clear caches and push an event.
+
+    force_invalidation: clear and push even if the stored count is already right (a retried or
+    redelivered recount: the attempt that stored it may have died before its invalidation)."""
     # Take the article's write lock before counting (a no-op UPDATE: SQLite's write lock, a row lock
     # on PostgreSQL): two concurrent recounts then run one after the other and the later one counts
     # every like committed before it, so an older count can never overwrite a newer one.
@@ -78,14 +81,25 @@ def recount_article_likes(article_id: int) -> int | None:
     if changed:
         db.session.execute(update(Article).where(Article.id == article_id)
                            .values(like_count=count, updated_at=Article.updated_at))
+    if changed or force_invalidation:
+        clear = _like_count_clearing(article, count)  # read before the commit (invalidate.py)
     db.session.commit()
-    if changed:
-        per_page = current_app.config["ARTICLES_PER_PAGE"]
-        invalidate.like_count_changed(article.id, article.slug, [u.id for u in article.authors],
-                                      index_page_of(article, per_page), per_page)
-        if may_see(article.status, (), None):  # /stream is public: no event names a draft
-            events.publish("like_count", {"article_id": article.id, "like_count": count})
+    if changed or force_invalidation:
+        clear()
     return count
+
+
+def _like_count_clearing(article: Article, count: int):
+    """What a changed like count clears and pushes, read in the writer's transaction; call after commit."""
+    per_page = current_app.config["ARTICLES_PER_PAGE"]
+    article_id, slug, author_ids = article.id, article.slug, [u.id for u in article.authors]
+    page, public = index_page_of(article, per_page), may_see(article.status, (), None)
+
+    def clear() -> None:
+        invalidate.like_count_changed(article_id, slug, author_ids, page, per_page)
+        if public:  # /stream is public: no event names a draft
+            events.publish("like_count", {"article_id": article_id, "like_count": count})
+    return clear
 
 
 def reconcile_all_like_counts() -> int:
