@@ -6,12 +6,12 @@ from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, lazyload, load_only, selectinload
 
 from application import events
 from application.extensions import db
 
-from ..models import Article, Like, utcnow
+from ..models import Article, Like, User, utcnow
 from . import cached, invalidate, keys, store
 from .queries import IDS, card_page
 from .visibility import may_see
@@ -99,7 +99,9 @@ def _locked_articles(ids: list[int]) -> list[Article]:
     concurrent recounts of an article then run one after the other and the later one counts every
     like committed before it, so an older count can never overwrite a newer one)."""
     query = (select(Article).where(Article.id.in_(ids)).order_by(Article.id)
-             .options(selectinload(Article.authors)).execution_options(populate_existing=True))
+             .options(load_only(Article.slug, Article.status, Article.publish_at, Article.like_count),
+                      selectinload(Article.authors).load_only(User.id), lazyload(Article.tags))
+             .execution_options(populate_existing=True))
     if db.engine.dialect.name == "postgresql":
         # Row locks in id order (two batches never deadlock); NO KEY UPDATE, like a plain UPDATE, so
         # likes being inserted (their foreign key takes KEY SHARE) are not held up.
