@@ -1,4 +1,6 @@
 """Task functions called directly (eager): idempotent recount, retries on transient errors, Celery wiring."""
+import uuid
+
 import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
@@ -100,7 +102,7 @@ def test_a_burst_of_likes_on_many_articles_queues_one_flush(tmp_path):
     from .conftest import build_app, login, make_config
 
     app = build_app(make_config(tmp_path, CELERY_TASK_ALWAYS_EAGER=False,
-                                CELERY_TASK_DEFAULT_QUEUE=f"coalesce-{tmp_path.name}"))
+                                CELERY_TASK_DEFAULT_QUEUE=f"coalesce-{uuid.uuid4().hex[:8]}"))
     app.extensions["celery"].conf.task_always_eager = False
     with app.app_context():
         author = factories.make_user(roles=("author",))

@@ -7,7 +7,7 @@ from flask import current_app
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from . import pending
+from . import pending, recount_watcher
 from .tasks import flush_like_counts
 
 log = logging.getLogger(__name__)
@@ -20,10 +20,10 @@ def queue_like_aggregation(article_id: int) -> str | None:
     """Mark this article's count dirty and queue a flush unless one is already waiting; its task id.
 
     With the broker away the like is already saved: the recount is owed and sent as soon as the
-    broker answers again (see pending.Watcher), under the task id returned here. None only when
+    broker answers again (see recount_watcher.py), under the task id returned here. None only when
     tasks run eagerly (tests) and the flag store is away.
     """
-    watcher = None if current_app.extensions["celery"].conf.task_always_eager else pending.watcher(send_flush)
+    watcher = None if current_app.extensions["celery"].conf.task_always_eager else recount_watcher.watcher(send_flush)
     if watcher is not None and watcher.broker_down:  # known down: don't make this request wait on a timeout
         return watcher.owe(article_id)
     try:

@@ -33,24 +33,40 @@ def like_article(user_id: int, article_id: int) -> dict:
     row = {"user_id": user_id, "article_id": article_id, "created_at": utcnow()}
     dialect = db.engine.dialect.name
     if dialect in _UPSERT:  # one statement, and a concurrent duplicate is not an error
-        db.session.execute(_UPSERT[dialect](Like).values(**row).on_conflict_do_nothing())
-        db.session.commit()
-    elif not has_liked(user_id, article_id):
-        db.session.add(Like(**row))
-        try:
-            db.session.commit()
-        except IntegrityError:  # a concurrent request liked first: same outcome
-            db.session.rollback()
+        count = _change_and_count(_UPSERT[dialect](Like).values(**row).on_conflict_do_nothing(), article_id, +1)
+    else:
+        count = None
+        if not has_liked(user_id, article_id):
+            db.session.add(Like(**row))
+            try:
+                db.session.commit()
+            except IntegrityError:  # a concurrent request liked first: same outcome
+                db.session.rollback()
     store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
-    return {"liked": True, "like_count": count_likes(article_id)}
+    return {"liked": True, "like_count": count_likes(article_id) if count is None else count}
 
 
 def unlike_article(user_id: int, article_id: int) -> dict:
     """Remove a like if there is one: {liked: False, like_count from the rows}."""
-    db.session.execute(delete(Like).where(Like.user_id == user_id, Like.article_id == article_id))
-    db.session.commit()
+    statement = delete(Like).where(Like.user_id == user_id, Like.article_id == article_id)
+    count = _change_and_count(statement, article_id, -1)
     store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
-    return {"liked": False, "like_count": count_likes(article_id)}
+    return {"liked": False, "like_count": count}
+
+
+def _change_and_count(statement, article_id: int, sign: int) -> int:
+    """Run the insert or delete and count the article's rows, in its transaction, then commit.
+    PostgreSQL: one statement (the change as a CTE; the count's snapshot predates it, so its rows
+    are added or taken off); elsewhere the change, then the count, before the commit."""
+    live = select(func.count()).select_from(Like).where(Like.article_id == article_id).scalar_subquery()
+    if db.engine.dialect.name == "postgresql":
+        changed = statement.returning(Like.id).cte("changed")
+        count = db.session.scalar(select(live + sign * select(func.count()).select_from(changed).scalar_subquery()))
+    else:
+        db.session.execute(statement)
+        count = db.session.scalar(select(live))
+    db.session.commit()
+    return count
 
 
 def liked_recently(user_id: int | None) -> bool:
