@@ -254,7 +254,8 @@ def run_postgres(server_url: str) -> dict:
                     dict(env, BENCH_VARIANT="full"))
         ctx = Context(urls=urls)
         prepare(ctx, env)
-        chosen = [s for s in base_scenarios(ctx) if s.name in POSTGRES_SCENARIOS]
+        only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
+        chosen = [s for s in base_scenarios(ctx) if s.name in POSTGRES_SCENARIOS and (not only or s.name in only)]
         results = run_all(ctx, procs, chosen)
         with admin.connect() as con:
             version = con.execute(sa.text("SHOW server_version")).scalar()

@@ -2,6 +2,8 @@
 import json
 from pathlib import Path
 
+from .baselines import POSTGRES_SATURATED_LIKES_BEFORE
+
 
 def _r(results, name, key):
     row = results.get(name)
@@ -119,6 +121,10 @@ def extra_targets(postgres: dict, stall: dict) -> list[dict]:
         value = row["p99_ms"] if row else None
         checks.append({"target": "PostgreSQL: POST like paced p99 <= 20 ms", "value": value, "limit": 20,
                        "op": "<=", "met": value is not None and value <= 20})
+        row = postgres["scenarios"].get("POST like")
+        value = _ratio(row["rps"], POSTGRES_SATURATED_LIKES_BEFORE) if row else None
+        checks.append({"target": "PostgreSQL: POST like >= 2x likes/s before batching (bench/baselines.py)",
+                       "value": value, "limit": 2, "op": ">=", "met": value is not None and value >= 2})
     return checks
 
 

@@ -1,11 +1,12 @@
 """The web side's recount watcher (application/jobs/pending.py), without a worker: what reaches the queue.
 
-- a like while the broker is away is answered at once with a task id, and that very task is queued
-  within seconds of the broker's return;
-- a broker restart (empty queue) makes the recent recounts queue again;
-- a recount STARTED but never finished (its worker was killed) is queued again.
+- a like while the broker is away is answered at once with a task id, and that very flush is queued,
+  with the article marked dirty, within seconds of the broker's return;
+- a broker restart (empty queue, no dirty set) makes the recent recounts queue again;
+- a flush STARTED but never finished (its worker was killed) is queued again, taking over its claim.
 Each test uses a redis-server of its own (tests/fault_helpers.py), or a unique queue on the test DBs.
 """
+import base64
 import json
 import time
 import uuid
@@ -69,7 +70,8 @@ def test_a_like_while_the_broker_is_away_is_recounted_when_it_returns(tmp_path, 
     # machine queues that same task again: harmless, a recount is idempotent).
     assert set(ids) == {first["task_id"]}, ids
     with app.app_context():
-        assert pending.client().get(pending.key(article["id"])).decode() == first["task_id"]
+        assert pending.client().get(pending.flag_key()).decode() == first["task_id"]
+        assert pending.client().smembers(pending.dirty_key()) == {str(article["id"]).encode()}
     broker.close()
 
 
@@ -80,8 +82,10 @@ def test_a_broker_restart_requeues_the_recounts_it_lost(tmp_path, server):
     assert _queued_task_ids(broker, queue) == [body["task_id"]]
     time.sleep(0.5)  # the watcher has seen this broker's run_id
     server.kill()
-    server.start()  # empty: the queued recount is gone
+    server.start()  # empty: the queued recount and the dirty set are gone
     assert wait_until(lambda: _queued_task_ids(broker, queue), "the lost recount queued again", timeout=10)
+    with app.app_context():
+        assert broker.smembers(pending.dirty_key()) == {str(article["id"]).encode()}
     broker.close()
 
 
@@ -90,15 +94,21 @@ def test_a_recount_started_by_a_killed_worker_is_sent_again(tmp_path, server):
     queue, broker = app.config["CELERY_TASK_DEFAULT_QUEUE"], redis.Redis.from_url(server.url(1))
     results = redis.Redis.from_url(server.url(2))
     body, _ = _like(app, fans[0], article)
-    # A worker takes the task, stores STARTED, clears the flag, and is SIGKILLed before finishing.
-    assert broker.rpop(queue) is not None
+    # A worker takes the flush, stores STARTED, claims the dirty set, and is SIGKILLed before finishing.
+    raw = broker.rpop(queue)
+    assert raw is not None
     with app.app_context():
         backend = app.extensions["celery"].backend
         results.set(backend.get_key_for_task(body["task_id"]), json.dumps({"status": "STARTED", "result": None,
                                                                           "task_id": body["task_id"]}))
-        pending.clear(article["id"])
+        assert pending.claim(body["task_id"]) == ([article["id"]], set())
     again = wait_until(lambda: _queued_task_ids(broker, queue), "the stalled recount sent again", timeout=10)
     assert len(again) == 1 and again[0] != body["task_id"]
+    message = json.loads(broker.lindex(queue, 0))
+    kwargs = json.loads(base64.b64decode(message["body"]))[1]
+    assert kwargs == {"again": True, "reclaim": [body["task_id"]]}  # it takes over the dead one's claim
+    with app.app_context():  # ... when it starts: the article is recounted and its caches cleared (forced)
+        assert pending.claim(again[0], kwargs["reclaim"]) == ([article["id"]], {article["id"]})
     broker.close()
     results.close()
 

@@ -124,4 +124,4 @@ def test_two_instances_two_workers_two_beats_on_one_redis(stack_app, tmp_path):
     ran = "".join(worker.output() for worker in workers)
     for name, entry in schedule.items():
         assert ran.count(f"Task {entry['task']}[") >= len(sends[name]) - 1  # the last may still be queued
-    assert all("likes.calculate_aggregate_likes" in worker.output() for worker in workers), "one worker did all"
+    assert all("likes.flush_like_counts" in worker.output() for worker in workers), "one worker did all"

@@ -1,4 +1,6 @@
 """Task functions called directly (eager): idempotent recount, retries on transient errors, Celery wiring."""
+import uuid
+
 import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
@@ -88,44 +90,49 @@ def test_task_state_api(app, client):
     assert client.get("/api/tasks/unknown-id").get_json() == {"state": "PENDING", "result": None}
 
 
-def test_a_burst_of_likes_queues_one_recount_per_article(tmp_path):
-    """Likes on an article whose recount is still queued reuse that task; once it starts, a new one is queued."""
+def test_a_burst_of_likes_on_many_articles_queues_one_flush(tmp_path):
+    """Likes while a flush is still queued reuse that task, whatever the article; once it starts (it
+    claims the dirty set), a new one is queued."""
     import redis as redis_lib
 
     from application.jobs import pending
-    from application.jobs.tasks import calculate_aggregate_likes
+    from application.jobs.tasks import flush_like_counts
 
     from . import factories
     from .conftest import build_app, login, make_config
 
     app = build_app(make_config(tmp_path, CELERY_TASK_ALWAYS_EAGER=False,
-                                CELERY_TASK_DEFAULT_QUEUE=f"coalesce-{tmp_path.name}"))
+                                CELERY_TASK_DEFAULT_QUEUE=f"coalesce-{uuid.uuid4().hex[:8]}"))
     app.extensions["celery"].conf.task_always_eager = False
     with app.app_context():
         author = factories.make_user(roles=("author",))
         fans = [factories.make_user() for _ in range(3)]
-        article = factories.make_article(author)
+        articles = [factories.make_article(author) for _ in range(2)]
     broker = redis_lib.Redis.from_url(app.config["CELERY_BROKER_URL"])
+    queue = app.config["CELERY_TASK_DEFAULT_QUEUE"]
     try:
         ids = []
-        for fan in fans[:2]:
+        for fan, article in ((fans[0], articles[0]), (fans[1], articles[0]), (fans[1], articles[1])):
             client = app.test_client()
             login(client, fan["email"])
             r = client.post(f"/articles/{article['slug']}/like", headers={"Accept": "application/json"})
             assert r.status_code == 202
             ids.append(r.get_json()["task_id"])
-        assert ids[0] == ids[1] and broker.llen(app.config["CELERY_TASK_DEFAULT_QUEUE"]) == 1
-        with app.app_context():  # the queued task starts (run here in-process): the flag is cleared first
-            assert calculate_aggregate_likes.run(article["id"])["like_count"] == 2
-            assert broker.get(pending.key(article["id"])) is None
+        assert len(set(ids)) == 1 and broker.llen(queue) == 1
+        with app.app_context():  # the queued task starts (run here in-process): flag dropped, set claimed
+            assert broker.smembers(pending.dirty_key()) == {str(a["id"]).encode() for a in articles}
+            result = flush_like_counts.run()
+            assert result == {"articles": 2, "like_counts": {str(articles[0]["id"]): 2, str(articles[1]["id"]): 1}}
+            assert broker.get(pending.flag_key()) is None and not broker.exists(pending.dirty_key())
+            assert not broker.zcard(pending.claims_key())  # released after its commit and invalidation
         client = app.test_client()
         login(client, fans[2]["email"])
-        third = client.post(f"/articles/{article['slug']}/like", headers={"Accept": "application/json"})
+        third = client.post(f"/articles/{articles[0]['slug']}/like", headers={"Accept": "application/json"})
         assert third.get_json()["task_id"] not in ids
-        assert broker.llen(app.config["CELERY_TASK_DEFAULT_QUEUE"]) == 2
+        assert broker.llen(queue) == 2
     finally:
         with app.app_context():
-            broker.delete(app.config["CELERY_TASK_DEFAULT_QUEUE"], pending.key(article["id"]))
+            broker.delete(queue, pending.flag_key(), pending.dirty_key(), pending.claims_key())
 
 
 def test_sending_from_many_threads_shares_one_result_backend_and_never_subscribes(tmp_path):

@@ -58,19 +58,20 @@ def test_like_runs_the_task_in_a_real_worker(stack_app, worker):
         body = r.get_json()
         assert body["liked"] is True and body["like_count"] == 1 and body["task_id"]
         # The task ran in the worker process, not here (eager mode is off).
-        assert AsyncResult(body["task_id"]).get(timeout=15) == {"article_id": article["id"], "like_count": 1}
+        assert AsyncResult(body["task_id"]).get(timeout=15) == {"articles": 1,
+                                                                "like_counts": {str(article["id"]): 1}}
         assert _next_event(pubsub, "like_count", article["id"]) == {"article_id": article["id"], "like_count": 1}
     finally:
         pubsub.close()
         redis_client.close()
     state = client.get(f"/api/tasks/{body['task_id']}").get_json()
-    assert state == {"state": "SUCCESS", "result": {"article_id": article["id"], "like_count": 1}}
+    assert state == {"state": "SUCCESS", "result": {"articles": 1, "like_counts": {str(article["id"]): 1}}}
     with app.app_context():
         assert db.session.get(Article, article["id"]).like_count == 1
         # Cached as 0 before; 1 now means the worker deleted those keys.
         assert data_access.get_like_count(article["id"]) == 1
         assert data_access.get_article(article["slug"])["like_count"] == 1
-    assert "likes.calculate_aggregate_likes" in worker.output()
+    assert "likes.flush_like_counts" in worker.output()
 
 
 def _post(url: str, token: str) -> dict:

@@ -1,4 +1,4 @@
-"""Queueing jobs from the web side: coalesced, never fatal to the request, never lost to an outage."""
+"""Queueing jobs from the web side: batched, never fatal to the request, never lost to an outage."""
 import logging
 import uuid
 
@@ -7,8 +7,8 @@ from flask import current_app
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
-from . import pending
-from .tasks import calculate_aggregate_likes
+from . import pending, recount_watcher
+from .tasks import flush_like_counts
 
 log = logging.getLogger(__name__)
 # KombuError: the broker refused the send; AMQPError: kombu's InconsistencyError, e.g. a restarted
@@ -17,29 +17,29 @@ BROKER_ERRORS = (KombuError, AMQPError, RedisError, OSError)
 
 
 def queue_like_aggregation(article_id: int) -> str | None:
-    """Queue a recount of this article's likes unless one is already waiting; its task id.
+    """Mark this article's count dirty and queue a flush unless one is already waiting; its task id.
 
     With the broker away the like is already saved: the recount is owed and sent as soon as the
-    broker answers again (see pending.Watcher), under the task id returned here. None only when
+    broker answers again (see recount_watcher.py), under the task id returned here. None only when
     tasks run eagerly (tests) and the flag store is away.
     """
-    watcher = None if current_app.extensions["celery"].conf.task_always_eager else pending.watcher(send_recount)
+    watcher = None if current_app.extensions["celery"].conf.task_always_eager else recount_watcher.watcher(send_flush)
     if watcher is not None and watcher.broker_down:  # known down: don't make this request wait on a timeout
         return watcher.owe(article_id)
     try:
         task_id, queued = _coalesced(article_id)
     except BROKER_ERRORS as exc:
-        log.warning("likes: could not queue aggregation for article %s: %s", article_id, exc)
+        log.warning("likes: could not queue a recount for article %s: %s", article_id, exc)
         try:
-            pending.clear(article_id)  # a flag naming an unsent task would swallow the next likes
+            pending.clear_flag()  # a flag naming an unsent task would swallow the next likes
         except RedisError:
             pass
         if watcher is None:
             return None
         watcher.failed()
         return watcher.owe(article_id)
-    if queued and watcher is not None:
-        watcher.watch(article_id, task_id)
+    if watcher is not None:
+        watcher.watch(task_id, (article_id,), mine=queued)
     return task_id
 
 
@@ -59,22 +59,22 @@ def recount_after(article_id: int, write) -> tuple[dict, str | None]:
 
 
 def _coalesced(article_id: int) -> tuple[str, bool]:
-    """(task id, whether this call queued it): a recount already waiting counts this like too."""
+    """(task id, whether this call queued it): a flush already waiting counts this like too."""
     task_id = str(uuid.uuid4())
-    flags = pending.client()
-    flagged = flags.set(pending.key(article_id), task_id, nx=True, ex=pending.PENDING_SECONDS)
-    if not flagged:
-        waiting = flags.get(pending.key(article_id))
-        if waiting:
-            return waiting.decode(), False  # that recount starts after this like's commit: it counts it
-    return send_recount(article_id, task_id, set_flag=not flagged), True
+    flagged, waiting = pending.mark_dirty((article_id,), task_id)
+    if flagged:
+        return send_flush(task_id), True
+    return waiting, False  # that flush claims the dirty set after this like's commit: it counts it
 
 
-def send_recount(article_id: int, task_id: str | None = None, set_flag: bool = True, again: bool = False) -> str:
-    """Queue a recount now, under this task id (a new one if None); raises if the broker is away.
-    again: a re-send of one that may have died between its commit and its invalidation."""
+def send_flush(task_id: str | None = None, article_ids=(), again: bool = False, reclaim=()) -> str:
+    """Queue a flush now, under this task id (a new one if None), first adding article_ids to the
+    dirty set and flagging it; raises if the broker is away.
+    again: a re-send of one that may have died between its commit and its invalidation;
+    reclaim: the ids of flushes whose claims it takes over."""
     task_id = task_id or str(uuid.uuid4())
-    if set_flag:
-        pending.client().set(pending.key(article_id), task_id, ex=pending.PENDING_SECONDS)
-    calculate_aggregate_likes.apply_async((article_id,), {"again": True} if again else None, task_id=task_id)
+    if article_ids or again:
+        pending.add_dirty(article_ids, task_id)
+    kwargs = {"again": True, "reclaim": list(reclaim)} if again else None
+    flush_like_counts.apply_async((), kwargs, task_id=task_id)
     return task_id

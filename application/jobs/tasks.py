@@ -4,6 +4,8 @@ Every task is idempotent (recounts from rows, upserts, checks state first), so a
 retry, a redelivery after a worker crash (acks_late) or a second beat run
 changes nothing more. Transient errors (database or Redis away) retry with backoff.
 """
+import uuid
+
 from celery import current_app as current_celery
 from celery import shared_task
 from flask import current_app
@@ -19,14 +21,29 @@ RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": True, "retry_backoff_max":
          "ignore_result": False}
 
 
+def _again(task) -> bool:
+    """A retry or redelivery: an earlier attempt may have stored counts and died before clearing."""
+    return task.request.retries > 0 or bool((task.request.delivery_info or {}).get("redelivered"))
+
+
+@shared_task(name="likes.flush_like_counts", bind=True, **RETRY)
+def flush_like_counts(self, again: bool = False, reclaim=()) -> dict:
+    """Recount every article liked since the last flush in one transaction, store, invalidate, push SSE.
+    again: the web side re-sent a flush it took for lost, with the claims it left (see pending.py)."""
+    task_id = self.request.id or str(uuid.uuid4())  # run directly (tests): a claim of its own
+    ids, taken = pending.claim(task_id, reclaim)  # first: a like committed from now on queues a new flush
+    force = ids if again or _again(self) else taken
+    counts = data_access.recount_like_batch(ids, force=force)
+    pending.release(task_id)
+    return {"articles": len(ids), "like_counts": {str(i): n for i, n in counts.items()}}
+
+
 @shared_task(name="likes.calculate_aggregate_likes", bind=True, **RETRY)
 def calculate_aggregate_likes(self, article_id: int, again: bool = False) -> dict:
-    """Recount an article's likes from the rows, store, invalidate caches, push SSE.
-    again: the web side re-sent a recount it took for lost (see pending.Watcher)."""
-    pending.clear(article_id)  # first: a like committed from now on queues its own recount
-    # A retry, redelivery or re-send may follow an attempt that stored the count and died before clearing.
-    again = again or self.request.retries > 0 or bool((self.request.delivery_info or {}).get("redelivered"))
-    count = data_access.recount_article_likes(article_id, force_invalidation=again)
+    """Recount one article's likes from the rows, store, invalidate caches, push SSE (what the web side
+    queued before batching; kept so such messages still run after an upgrade).
+    again: a re-send of one taken for lost."""
+    count = data_access.recount_article_likes(article_id, force_invalidation=again or _again(self))
     return {"article_id": article_id, "like_count": count}
 
 

@@ -32,7 +32,8 @@ from .health import check_database, check_redis  # noqa: F401
 from .likes import (  # noqa: F401
     count_likes, favorited_among, has_liked, like_article, liked_recently,
     list_api_articles_favorited,
-    live_like_counts, reconcile_all_like_counts, recount_article_likes, refresh_most_liked_this_week,
+    live_like_counts, reconcile_all_like_counts, recount_article_likes, recount_like_batch,
+    refresh_most_liked_this_week,
     unlike_article,
 )
 from .search import normalize_query  # noqa: F401

@@ -1,22 +1,26 @@
-"""Like writers (the row at once; the denormalised count by a job) and per-user like reads."""
+"""Like writers (the row at once; the denormalised counts by a job, in batches) and per-user like reads."""
+import contextlib
+
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, lazyload, load_only, selectinload
 
 from application import events
 from application.extensions import db
 
-from ..models import Article, Like, utcnow
+from ..models import Article, Like, User, utcnow
 from . import cached, invalidate, keys, store
-from .queries import IDS, card_page, index_page_of
+from .queries import IDS, card_page
 from .visibility import may_see
 
 _UPSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 # How long a liker's reads use live counts: longer than a recount normally takes (beat's
 # reconcile, every 300 s, catches up if the worker was away).
 READ_YOUR_LIKES_SECONDS = 600
+RECONCILE_BATCH = 500  # articles per reconcile transaction (keeps each lock short)
 
 
 def count_likes(article_id: int) -> int:
@@ -29,24 +33,40 @@ def like_article(user_id: int, article_id: int) -> dict:
     row = {"user_id": user_id, "article_id": article_id, "created_at": utcnow()}
     dialect = db.engine.dialect.name
     if dialect in _UPSERT:  # one statement, and a concurrent duplicate is not an error
-        db.session.execute(_UPSERT[dialect](Like).values(**row).on_conflict_do_nothing())
-        db.session.commit()
-    elif not has_liked(user_id, article_id):
-        db.session.add(Like(**row))
-        try:
-            db.session.commit()
-        except IntegrityError:  # a concurrent request liked first: same outcome
-            db.session.rollback()
+        count = _change_and_count(_UPSERT[dialect](Like).values(**row).on_conflict_do_nothing(), article_id, +1)
+    else:
+        count = None
+        if not has_liked(user_id, article_id):
+            db.session.add(Like(**row))
+            try:
+                db.session.commit()
+            except IntegrityError:  # a concurrent request liked first: same outcome
+                db.session.rollback()
     store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
-    return {"liked": True, "like_count": count_likes(article_id)}
+    return {"liked": True, "like_count": count_likes(article_id) if count is None else count}
 
 
 def unlike_article(user_id: int, article_id: int) -> dict:
     """Remove a like if there is one: {liked: False, like_count from the rows}."""
-    db.session.execute(delete(Like).where(Like.user_id == user_id, Like.article_id == article_id))
-    db.session.commit()
+    statement = delete(Like).where(Like.user_id == user_id, Like.article_id == article_id)
+    count = _change_and_count(statement, article_id, -1)
     store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
-    return {"liked": False, "like_count": count_likes(article_id)}
+    return {"liked": False, "like_count": count}
+
+
+def _change_and_count(statement, article_id: int, sign: int) -> int:
+    """Run the insert or delete and count the article's rows, in its transaction, then commit.
+    PostgreSQL: one statement (the change as a CTE; the count's snapshot predates it, so its rows
+    are added or taken off); elsewhere the change, then the count, before the commit."""
+    live = select(func.count()).select_from(Like).where(Like.article_id == article_id).scalar_subquery()
+    if db.engine.dialect.name == "postgresql":
+        changed = statement.returning(Like.id).cte("changed")
+        count = db.session.scalar(select(live + sign * select(func.count()).select_from(changed).scalar_subquery()))
+    else:
+        db.session.execute(statement)
+        count = db.session.scalar(select(live))
+    db.session.commit()
+    return count
 
 
 def liked_recently(user_id: int | None) -> bool:
@@ -62,44 +82,86 @@ def has_liked(user_id: int, article_id: int) -> bool:
 
 
 def recount_article_likes(article_id: int, force_invalidation: bool = False) -> int | None:
-    """Recompute like_count from the rows (idempotent); on change clear caches and push an event.
+    """Recompute one article's like_count from its rows (recount_like_batch of one); None if no such article."""
+    return recount_like_batch([article_id], force=[article_id] if force_invalidation else ()).get(article_id)
 
-    force_invalidation: clear and push even if the stored count is already right (a retried or
-    redelivered recount: the attempt that stored it may have died before its invalidation)."""
-    # Take the article's write lock before counting (a no-op UPDATE: SQLite's write lock, a row lock
-    # on PostgreSQL): two concurrent recounts then run one after the other and the later one counts
-    # every like committed before it, so an older count can never overwrite a newer one.
-    # updated_at is kept: a like is not an edit (the ORM's onupdate would bump it otherwise).
-    keep = {"like_count": Article.like_count, "updated_at": Article.updated_at}
-    locked = db.session.execute(update(Article).where(Article.id == article_id).values(**keep)).rowcount
-    if not locked:
-        db.session.rollback()
-        return None
-    article = db.session.get(Article, article_id, populate_existing=True)  # fresh, under the lock
-    count = count_likes(article_id)
-    changed = article.like_count != count
+
+def recount_like_batch(article_ids, force=()) -> dict[int, int]:
+    """Recompute like_count from the rows for these articles in one transaction (idempotent): one
+    grouped COUNT and at most one UPDATE, whatever their number; {id: count} of those that exist.
+    Clears caches and pushes an event for each changed count, and for each id in force (a retried,
+    redelivered or re-sent recount: the attempt that stored it may have died before clearing)."""
+    ids = sorted({int(i) for i in article_ids})
+    if not ids:
+        return {}
+    articles = _locked_articles(ids)
+    counts = dict(db.session.execute(
+        select(Like.article_id, func.count()).where(Like.article_id.in_(ids)).group_by(Like.article_id)).all())
+    counts = {a.id: counts.get(a.id, 0) for a in articles}
+    changed = {a.id: counts[a.id] for a in articles if a.like_count != counts[a.id]}
     if changed:
-        db.session.execute(update(Article).where(Article.id == article_id)
-                           .values(like_count=count, updated_at=Article.updated_at))
-    if changed or force_invalidation:
-        clear = _like_count_clearing(article, count)  # read before the commit (invalidate.py)
+        # updated_at is kept: a like is not an edit (the ORM's onupdate would bump it otherwise).
+        db.session.execute(update(Article).where(Article.id.in_(changed))
+                           .values(like_count=case(changed, value=Article.id), updated_at=Article.updated_at))
+    forced = set(force) & set(counts)
+    clear = _like_count_clearing([a for a in articles if a.id in changed or a.id in forced], counts)
     db.session.commit()
-    if changed or force_invalidation:
-        clear()
-    return count
+    clear()
+    return counts
 
 
-def _like_count_clearing(article: Article, count: int):
-    """What a changed like count clears and pushes, read in the writer's transaction; call after commit."""
+def _locked_articles(ids: list[int]) -> list[Article]:
+    """The articles, fresh, with their authors, under their write locks (taken before counting: two
+    concurrent recounts of an article then run one after the other and the later one counts every
+    like committed before it, so an older count can never overwrite a newer one)."""
+    query = (select(Article).where(Article.id.in_(ids)).order_by(Article.id)
+             .options(load_only(Article.slug, Article.status, Article.publish_at, Article.like_count),
+                      selectinload(Article.authors).load_only(User.id), lazyload(Article.tags))
+             .execution_options(populate_existing=True))
+    if db.engine.dialect.name == "postgresql":
+        # Row locks in id order (two batches never deadlock); NO KEY UPDATE, like a plain UPDATE, so
+        # likes being inserted (their foreign key takes KEY SHARE) are not held up.
+        query = query.with_for_update(key_share=True)
+    else:  # SQLite has one writer: take its write lock with a no-op UPDATE
+        db.session.execute(update(Article).where(Article.id.in_(ids)).values(like_count=Article.like_count,
+                                                                              updated_at=Article.updated_at))
+    return list(db.session.scalars(query))
+
+
+def _index_pages(articles: list[Article], per_page: int) -> dict[int, int]:
+    """{id: the index page that shows it} for the published ones: one query (queries.index_page_of each)."""
+    published = [a.id for a in articles if a.status == "published"]
+    if not published:
+        return {}
+    other = aliased(Article)
+    newer = (select(func.count()).select_from(other).where(
+        other.status == "published",
+        or_(other.publish_at > Article.publish_at,
+            and_(other.publish_at == Article.publish_at, other.id > Article.id))).scalar_subquery())
+    rows = db.session.execute(select(Article.id, newer).where(Article.id.in_(published)))
+    return {article_id: n // per_page + 1 for article_id, n in rows}
+
+
+def _like_count_clearing(articles: list[Article], counts: dict[int, int]):
+    """What changed like counts clear and push, read in the writer's transaction; call after commit."""
     per_page = current_app.config["ARTICLES_PER_PAGE"]
-    article_id, slug, author_ids = article.id, article.slug, [u.id for u in article.authors]
-    page, public = index_page_of(article, per_page), may_see(article.status, (), None)
+    pages = _index_pages(articles, per_page)
+    shown = [(a.id, a.slug, [u.id for u in a.authors], pages.get(a.id), may_see(a.status, (), None))
+             for a in articles]
 
     def clear() -> None:
-        invalidate.like_count_changed(article_id, slug, author_ids, page, per_page)
-        if public:  # /stream is public: no event names a draft
-            events.publish("like_count", {"article_id": article_id, "like_count": count})
+        with _store_batch():  # one Redis pipeline for all the revokes and bumps, where store has it
+            for article_id, slug, author_ids, page, _ in shown:
+                invalidate.like_count_changed(article_id, slug, author_ids, page, per_page)
+        for article_id, _, _, _, public in shown:
+            if public:  # /stream is public: no event names a draft
+                events.publish("like_count", {"article_id": article_id, "like_count": counts[article_id]})
     return clear
+
+
+def _store_batch():
+    # store.batch() (revokes and bumps collected into one pipeline) is on its way; until then, one by one.
+    return getattr(store, "batch", contextlib.nullcontext)()
 
 
 def reconcile_all_like_counts() -> int:
@@ -108,9 +170,12 @@ def reconcile_all_like_counts() -> int:
     stored = db.session.execute(select(Article.id, Article.like_count)).all()
     db.session.rollback()  # end the read; each fix below is its own short, locked transaction
     stale = [article_id for article_id, like_count in stored if like_count != counts.get(article_id, 0)]
-    # Through the one writer: it locks, recounts, invalidates and publishes (and a like that lands
-    # meanwhile can't be overwritten by this older snapshot).
-    return sum(1 for article_id in stale if recount_article_likes(article_id) is not None)
+    # Through the one writer, in batches: it locks, recounts, invalidates and publishes (and a like
+    # that lands meanwhile can't be overwritten by this older snapshot).
+    fixed = 0
+    for i in range(0, len(stale), RECONCILE_BATCH):
+        fixed += len(recount_like_batch(stale[i:i + RECONCILE_BATCH]))
+    return fixed
 
 
 def refresh_most_liked_this_week() -> list[dict]:
