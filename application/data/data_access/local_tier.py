@@ -3,7 +3,7 @@
 store.py consults it before its Redis MGET (store.read, store.peek) and fills it from what Redis
 answered; it never holds anything Redis would not serve:
 
-- Every invalidation (store.revoke/bump, sent only by invalidate.py) publishes the revoked keys
+- Every invalidation (revoke() and bump() in store.py, called only by invalidate.py) publishes the revoked keys
   and bumped groups on `<CACHE_KEY_PREFIX>invalidations`, in the same pipeline as its DEL/INCR.
   A subscriber (one background greenlet or thread per process) applies them here: revoked keys
   are dropped, bumped groups get a new local generation (entries made under the old one miss).
@@ -105,6 +105,7 @@ class LocalTier:
         self.fd = -1
         self.pid = None
         self.stopped = False
+        self.failing = False  # log a lost subscription once, not every retry
         _tiers.add(self)
 
     # -- lookups and fills (store.py) ----------------------------------------------------
@@ -207,6 +208,7 @@ class LocalTier:
                 data = {"all": True}  # unreadable: assume the worst
             self.apply(data.get("r", ()), data.get("b", ()), bool(data.get("all")))
         elif kind == b"subscribe":
+            self.failing = False
             with self.lock:
                 self.epoch += 1
                 self._clear()  # a second confirmation would mean a re-subscription: start afresh
@@ -308,7 +310,9 @@ def _run(ref) -> None:
             tier.drop()
             with tier.io_lock:
                 tier._disconnect()
-            log.warning("local tier: cannot subscribe (%s); retrying", exc)
+            if not tier.failing:
+                log.warning("local tier: cannot subscribe (%s); serving from Redis, retrying", exc)
+            tier.failing = True
             del tier
             time.sleep(RETRY_SECONDS)
 
