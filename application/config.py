@@ -194,6 +194,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     CACHE_TYPE = "NullCache"
     CACHE_KEY_PREFIX = "bs:test:"
+    CACHE_LOCAL_MAX_BYTES = 32 * 1024 * 1024  # every test on real Redis runs with the in-process tier
     # Unit tests run tasks inline; tests/test_worker*.py start a real worker instead.
     CELERY_TASK_ALWAYS_EAGER = True
     WTF_CSRF_ENABLED = False

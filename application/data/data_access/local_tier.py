@@ -306,7 +306,7 @@ def _run(ref) -> None:
             return
         try:
             tier._tick()
-        except (redis.RedisError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it was, the loop must go on, tier dropped
             tier.drop()
             with tier.io_lock:
                 tier._disconnect()
