@@ -121,6 +121,8 @@ class Config:
                      "max_connections": REDIS_MAX_CONNECTIONS}
     CACHE_RETRY_AFTER_SECONDS = 5  # how long to skip Redis after an error
     CACHE_MAX_INDEX_PAGES = 50  # deeper index pages are built from data, not cached whole
+    # Per web process: an LRU in front of Redis, kept in step by pub/sub (data_access/local_tier.py).
+    CACHE_LOCAL_MAX_BYTES = _int("CACHE_LOCAL_MAX_BYTES", 32 * 1024 * 1024)  # 0: off
 
     ARTICLES_PER_PAGE = 20
 
@@ -192,6 +194,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     CACHE_TYPE = "NullCache"
     CACHE_KEY_PREFIX = "bs:test:"
+    CACHE_LOCAL_MAX_BYTES = 32 * 1024 * 1024  # every test on real Redis runs with the in-process tier
     # Unit tests run tasks inline; tests/test_worker*.py start a real worker instead.
     CELERY_TASK_ALWAYS_EAGER = True
     WTF_CSRF_ENABLED = False

@@ -27,6 +27,11 @@ def targets(results: dict) -> list[dict]:
         ("POST like paced p99 <= 20 ms", _r(results, "POST like paced", "p99_ms"), 20, "<="),
         ("instrumentation overhead <= 5%",
          1 - _ratio(rps("/hello product"), rps("/hello no instr")) if rps("/hello no instr") else None, 0.05, "<="),
+        # The in-process tier (issue "Performance round 2", item 2).
+        ("/ cached >= 1.5x redis floor", _ratio(rps("/ cached"), rps("redis floor")), 1.5, ">="),
+        ("/ cached >= 0.8x hello floor", _ratio(rps("/ cached"), rps("hello floor")), 0.8, ">="),
+        *((f"{n} >= 0.5x hello floor", _ratio(rps(n), rps("hello floor")), 0.5, ">=")
+          for n in ("api_list", "api_article", "api_tags", "api_profile") if n != "api_profile" or n in results),
     ]
     for name, row in results.items():
         checks.append((f"{name}: p99 <= 10x p50", _ratio(row["p99_ms"], row["p50_ms"]), 10, "<="))

@@ -71,6 +71,12 @@ def _drop_test_databases():
 
 
 def _dispose(app):
+    from application.data.data_access import local_tier
+    from application.extensions import cache
+
+    tier = local_tier.of(app.extensions.get("cache", {}).get(cache))
+    if tier is not None:
+        tier.stop()  # its subscriber thread ends within a heartbeat
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

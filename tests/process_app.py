@@ -11,3 +11,13 @@ from application.config import TestConfig
 
 app = create_app(type("ProcessTestConfig", (TestConfig,), json.loads(os.environ["BS_TEST_CONFIG"])))
 celery_app = app.extensions["celery"]
+
+
+@app.get("/_test/tier")
+def _tier_state():
+    """This worker's in-process cache tier, for tests/test_cache_tier.py (test processes only)."""
+    from application.data.data_access import local_tier
+    from application.extensions import cache
+
+    tier = local_tier.of(app.extensions["cache"][cache])
+    return {"pid": os.getpid(), "live": tier.live, "keys": list(tier.entries), "size": tier.size, **tier.stats}

@@ -7,6 +7,7 @@ import redis
 from flask import template_rendered
 
 from application.config import redis_db_url
+from application.data.cache_backend import DROP_ALL, invalidation_channel
 
 from .cache_helpers import counting_queries
 from .conftest import REDIS_BASE, TEST_CACHE_DB
@@ -15,10 +16,12 @@ N = 50
 
 
 def _flush(prefix):
+    """Delete every entry, and tell the in-process tiers (as ResilientRedisCache.clear does)."""
     client = redis.Redis.from_url(redis_db_url(REDIS_BASE, TEST_CACHE_DB))
     found = list(client.scan_iter(match=prefix + "*", count=1000))
     if found:
         client.delete(*found)
+    client.publish(invalidation_channel(prefix), DROP_ALL)
     client.close()
 
 

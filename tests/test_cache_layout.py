@@ -11,7 +11,7 @@ LEVELS = [
     {"invalidate"},
     {"cached"},
     {"store"},
-    {"keys", "queries", "search", "serialize", "visibility"},
+    {"keys", "queries", "search", "serialize", "visibility", "local_tier"},
 ]
 
 

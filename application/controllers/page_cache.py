@@ -23,7 +23,7 @@ from flask_security import current_user
 from werkzeug.exceptions import HTTPException
 
 from application.data import data_access
-from application.data.data_access import keys, store
+from application.data.data_access import keys, local_tier, store
 from application.extensions import cache
 
 from .http_cache import PUBLIC_VARY, credentials_in, etag_matches, public_headers  # noqa: F401 (credentials_in re-exported)
@@ -147,12 +147,17 @@ class AnonymousPageMiddleware:
 
     Same keys, groups and rules as the views above (no cookie or token; only `page` counts in
     the query string), so the writers' invalidation applies. A miss goes to Flask.
-    Compressed bodies are kept per body hash, so a hot page is compressed once.
+    A page in this process's tier (data_access/local_tier.py) costs no Redis call at all, and
+    keeps its encoded body and its br/gzip bodies with it; otherwise compressed bodies are
+    kept per body hash, so a hot page is compressed once.
+    The first request through here starts the tier's subscriber: only web processes do.
     """
 
     def __init__(self, wsgi_app, flask_app):
         self.wsgi_app, self.flask_app = wsgi_app, flask_app
         self.max_pages = flask_app.config.get("CACHE_MAX_INDEX_PAGES", 50)
+        self.backend = flask_app.extensions.get("cache", {}).get(cache)
+        self.tier = local_tier.of(self.backend)
 
     def _key_for(self, environ):
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or credentials_in(environ, self.flask_app.config):
@@ -169,24 +174,28 @@ class AnonymousPageMiddleware:
         return None
 
     def __call__(self, environ, start_response):
+        if self.tier is not None and self.tier.pid is None:
+            self.tier.start()
         found = self._key_for(environ)
         if found is None:
             return self.wsgi_app(environ, start_response)
-        backend = self.flask_app.extensions.get("cache", {}).get(cache)
-        hit, entry = store.peek(found[0], found[1], backend)
+        hit, entry, local = store.peek_shared(found[0], found[1], self.backend)
         if not hit or not isinstance(entry, dict):
             return self.wsgi_app(environ, start_response)
         environ["bs.endpoint"] = found[2]
-        return self._answer(environ, start_response, entry)
+        return self._answer(environ, start_response, entry, local)
 
-    def _answer(self, environ, start_response, entry):
+    def _answer(self, environ, start_response, entry, local=None):
         cfg = self.flask_app.config
         status = entry.get("status", 200)
         headers = [("Content-Type", "text/html; charset=utf-8")]
-        data = entry["body"].encode()
+        encode = entry["body"].encode
+        data = local.variant("identity", encode) if local is not None else encode()
         encoding = _pick_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
         if encoding and len(data) >= cfg.get("COMPRESS_MIN_SIZE", 500):
-            data = _compressed(self.flask_app, data, encoding)
+            def pack(raw=data, encoding=encoding):
+                return _compressed(self.flask_app, raw, encoding)
+            data = local.variant(encoding, pack) if local is not None else pack()
             headers.append(("Content-Encoding", encoding))
         else:
             encoding = None
@@ -263,9 +272,10 @@ class FragmentCache:
 
 
 def init_app(app) -> None:
-    """The fragment store for templates, the HTTP caching headers, and the WSGI fast path (innermost)."""
+    """The fragment store for templates, the HTTP caching headers, the in-process tier and the WSGI fast path (innermost)."""
     from . import http_cache
 
     app.jinja_env._template_fragment_cache = FragmentCache(app)
     http_cache.init_app(app)
+    local_tier.init_app(app, app.extensions.get("cache", {}).get(cache))
     app.wsgi_app = AnonymousPageMiddleware(app.wsgi_app, app)

@@ -16,6 +16,13 @@ from application import redis_clients, request_stats
 
 log = logging.getLogger(__name__)
 
+DROP_ALL = b'{"all":true}'  # the invalidation message that empties every in-process tier
+
+
+def invalidation_channel(prefix: str) -> str:
+    """The pub/sub channel of cache invalidations (data_access/local_tier.py listens on it)."""
+    return prefix + "invalidations"
+
 
 class ResilientRedisCache(RedisCache):
     def __init__(self, *args, retry_after: float = 5.0, **kwargs):
@@ -62,6 +69,7 @@ class ResilientRedisCache(RedisCache):
                     # Deletes were skipped while Redis was away: anything cached
                     # before the outage may be stale, so start this app's keys afresh.
                     super().clear()
+                    self._write_client.publish(invalidation_channel(self.prefix), DROP_ALL)
                     self._lost_invalidation = False
             except RedisError:
                 self._down_until = time.monotonic() + self.retry_after
@@ -130,7 +138,10 @@ class ResilientRedisCache(RedisCache):
         return self._guard(None, super().inc, key, delta, invalidation=True)
 
     def clear(self):
-        return self._guard(False, super().clear, invalidation=True)
+        cleared = self._guard(False, super().clear, invalidation=True)
+        # The in-process tiers hold copies of what was just deleted.
+        self._guard(None, self._write_client.publish, invalidation_channel(self.prefix), DROP_ALL, invalidation=True)
+        return cleared
 
     def run(self, default, fn, *args, invalidation=False, **kwargs):
         """Run a raw-client call under the same breaker (for locks and tracking)."""

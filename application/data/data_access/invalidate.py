@@ -29,12 +29,17 @@ passes what it knows (slugs, author ids, the index page it computed).
 
 Per-user data (favorited, following, the feed, lists filtered by a user's favorites) is
 never cached: it is computed per request on top of the shared entries.
+
+Each function here is one Redis round trip (`store.batch()`: every DEL and INCR it makes and the
+publish that reaches the in-process tiers go in one pipeline); a caller invalidating many things
+in a row wraps them in one more `with store.batch():` (see store.py).
 """
 from flask_caching import make_template_fragment_key
 
 from . import keys, store
 
 
+@store.batch()
 def article_changed(slugs, author_ids, index_page: int | str | None, per_page: int, text: bool = True,
                     article_id: int | None = None) -> None:
     """An article's own data changed; index_page: "all" (it joined, left or moved), a page number, or None.
@@ -53,17 +58,20 @@ def article_changed(slugs, author_ids, index_page: int | str | None, per_page: i
                *([keys.INDEX] if index_page == "all" else []), *([keys.SEARCH] if text else []))
 
 
+@store.batch()
 def index_page_changed(page: int, per_page: int) -> None:
     """One index page's rows changed in place: its data and its whole page."""
     store.revoke(keys.index_data_key(page, per_page), keys.index_page_key(page))
 
 
+@store.batch()
 def article_deleted(slug: str, article_id: int, author_ids, was_published: bool, per_page: int) -> None:
     """A deleted article: its data, its comments and like count, and the listings that showed it."""
     store.revoke(keys.comments_key(article_id), keys.like_count_key(article_id))
     article_changed([slug], author_ids, "all" if was_published else None, per_page, article_id=article_id)
 
 
+@store.batch()
 def like_count_changed(article_id: int, slug: str, author_ids, index_page: int | None, per_page: int) -> None:
     """Everything that shows this article's like count."""
     store.revoke(keys.like_count_key(article_id))
@@ -71,6 +79,7 @@ def like_count_changed(article_id: int, slug: str, author_ids, index_page: int |
     most_liked_changed()
 
 
+@store.batch()
 def most_liked_changed() -> None:
     """The week's most-liked list and the sidebar fragment rendered from it."""
     store.revoke(keys.MOST_LIKED_KEY, fragment_key(keys.MOST_LIKED_FRAGMENT))
@@ -81,6 +90,7 @@ def fragment_key(name: str) -> str:
     return "fragment:" + make_template_fragment_key(name)
 
 
+@store.batch()
 def person_changed(user_id: int, usernames) -> None:
     """A profile shown on pages changed: their lookups, their list and everything showing people."""
     store.revoke(keys.author_articles_key(user_id), keys.display_name_key(user_id),
@@ -90,11 +100,13 @@ def person_changed(user_id: int, usernames) -> None:
     store.bump(keys.PEOPLE, keys.author_group(user_id), *([keys.SEARCH] if renamed else []))
 
 
+@store.batch()
 def username_taken(username: str) -> None:
     """An account now has this username: drop a cached "no such user"."""
     store.revoke(keys.author_key(username))
 
 
+@store.batch()
 def comments_changed(article_id: int, slug: str) -> None:
     """One article's comment list and its whole page (which shows the comments)."""
     store.revoke(keys.comments_key(article_id), keys.article_page_key(slug))

@@ -4,9 +4,9 @@ Every cached read and every whole page goes through `read()`; every invalidation
 `revoke()` and `bump()` (called only by invalidate.py). The protocol is the lease of
 "Scaling Memcache at Facebook" (NSDI 2013), with generation numbers for groups:
 
-- An entry `c:<key>` holds a pickled (generations, value) pair. A read is one MGET of the
-  entry and the generations `g:<group>` of its groups; an entry made under other generations
-  is a miss. `None` is a value (an absent slug or username), kept only ABSENT_SECONDS.
+- An entry `c:<key>` holds a pickled (generations, value, expiry time) triple. A read is one
+  MGET of the entry and the generations `g:<group>` of its groups; an entry made under other
+  generations is a miss. `None` is a value (an absent slug or username), kept only ABSENT_SECONDS.
 - On a miss the reader takes the lease `l:<key>` (redis-py's Lock: SET NX PX with a random
   token) *before* it reads the database. The lease holder computes; everyone else polls the
   entry (single flight), and computes unguarded only after WAIT_SECONDS.
@@ -14,6 +14,23 @@ Every cached read and every whole page goes through `read()`; every invalidation
 - The holder stores with SET_IF_LEASED: only if its token still holds the lease and the
   generations are the ones it read before its query. A revoked set is dropped; the lease is
   released by its owner only (compare-and-delete).
+
+In front of Redis, each web process keeps a small LRU (local_tier.py, CACHE_LOCAL_MAX_BYTES),
+filled from what Redis answered and kept honest by pub/sub: revoke() and bump() publish the
+keys and groups they clear in the same pipeline as the DEL/INCR (one round trip), and every
+subscribed process drops them. A process not subscribed right now serves from Redis.
+
+Batching: `with store.batch():` collects the revokes and bumps of every invalidate.py call
+inside it and sends them, with one publish, in one pipeline when the block ends (also when it
+raises: the commits before it happened). Each invalidate.py function is one batch; a caller
+that invalidates several things in a row (a batched recount) wraps the loop in one more:
+
+    with store.batch():
+        for article in recounted:
+            invalidate.like_count_changed(...)   # nothing sent yet
+    # one round trip: every DEL, INCR and the PUBLISH
+
+Only call it after the commits it invalidates for: the entries are deleted when it ends.
 
 So a reader that read the database before a writer's commit can never store what it read
 after that writer's invalidation. This relies on each read statement seeing the latest commit
@@ -28,10 +45,13 @@ from contextvars import ContextVar
 
 from redis.exceptions import LockError
 
+from contextlib import contextmanager
+
 from application import request_stats
 from application.extensions import cache
 
-from ..cache_backend import ResilientRedisCache
+from ..cache_backend import ResilientRedisCache, invalidation_channel
+from . import local_tier
 
 LEASE_SECONDS = 10  # longer than any computation; a crashed holder blocks a key at most this long
 WAIT_SECONDS = 3.0
@@ -62,6 +82,7 @@ class Brief:
 # Outcomes of guarded sets in this process, for tests and the README's figures.
 stats = {"stored": 0, "dropped": 0}
 _held: ContextVar[dict | None] = ContextVar("bs_leases_held", default=None)
+_batch: ContextVar[tuple[dict, dict] | None] = ContextVar("bs_invalidation_batch", default=None)
 _scripts: dict = {}
 
 
@@ -86,21 +107,39 @@ def _valid(raw_entry, gens: tuple):
     """(True, value) if the entry was made under these generations, else (False, None)."""
     if raw_entry is None:
         return False, None
-    made_under, value = pickle.loads(raw_entry)
-    return (True, value) if made_under == gens else (False, None)
+    found = pickle.loads(raw_entry)
+    return (True, found[1]) if found[0] == gens else (False, None)
 
 
 def peek(key: str, groups=(), b=None):
-    """(hit, value) without computing: one MGET (the page middleware's fast path passes its backend)."""
+    """(hit, value) without computing: the local tier, else one MGET."""
+    hit, value, _ = _peek(key, groups, b, shared=False)
+    return hit, value
+
+
+def peek_shared(key: str, groups=(), b=None):
+    """(hit, value, local entry or None): for the page middleware, which passes its backend and never
+    changes the value (a local hit hands out the one decoded copy kept with the entry)."""
+    return _peek(key, groups, b, shared=True)
+
+
+def _peek(key, groups, b, shared: bool):
     b = b if b is not None else backend()
     if not isinstance(b, ResilientRedisCache) or not b.available():
-        return False, None
+        return False, None, None
     started = time.perf_counter()
+    groups = tuple(groups)
+    tier = local_tier.of(b)
+    found, token = tier.lookup(key, groups) if tier is not None else (None, None)
+    if found is not None:
+        request_stats.record_cache(True, (time.perf_counter() - started) * 1000)
+        return True, (found.shared_value() if shared else found.value()), found
     entry, lease, gen_keys = _names(b, key, groups)
     raw = b.run(None, b.client.mget, [entry, *gen_keys])
     hit, value = _valid(raw[0], _generations(raw[1:])) if raw else (False, None)
     request_stats.record_cache(hit, (time.perf_counter() - started) * 1000)
-    return hit, value
+    filled = tier.fill(key, groups, raw[0], token) if hit and token is not None else None
+    return hit, value, filled
 
 
 class Lease:
@@ -115,12 +154,14 @@ class Lease:
         if isinstance(value, Brief):
             value, timeout = value.value, ABSENT_SECONDS
         ttl_ms = int((ABSENT_SECONDS if value is None else timeout) * 1000)
-        payload = pickle.dumps((self.gens, value), protocol=pickle.HIGHEST_PROTOCOL)
+        # The expiry travels with the value: a local copy must not outlive the Redis entry.
+        payload = pickle.dumps((self.gens, value, time.time() + ttl_ms / 1000), protocol=pickle.HIGHEST_PROTOCOL)
         script = _script(self.b.client)
         ok = self.b.run(0, script, keys=[entry, lease, *gen_keys],
                         args=[self.token, payload, ttl_ms, *self.gens])
         stats["stored" if ok else "dropped"] += 1
         self.done = True  # the script deleted the lease (or it was revoked)
+        self.payload = payload if ok else None
         return bool(ok)
 
     def release(self) -> None:
@@ -164,6 +205,16 @@ def read(key: str, compute, groups=(), timeout: int = 300):
     b = backend()
     if b is None:
         return _unwrap(compute())
+    groups = tuple(groups)
+    tier = local_tier.of(b)
+    if tier is not None:
+        started = time.perf_counter()
+        found, token = tier.lookup(key, groups)  # token: taken before the Redis read below
+        if found is not None:
+            request_stats.record_cache(True, (time.perf_counter() - started) * 1000)
+            return found.value()
+    else:
+        token = None
     entry, lease_name, gen_keys = _names(b, key, groups)
     deadline = None
     counted = False
@@ -178,6 +229,8 @@ def read(key: str, compute, groups=(), timeout: int = 300):
             request_stats.record_cache(hit, (time.perf_counter() - started) * 1000)
             counted = True
         if hit:
+            if token is not None:
+                tier.fill(key, groups, raw[0], token)
             return value
         lease = take_lease(key, groups, gens)
         if lease is not None:
@@ -188,7 +241,8 @@ def read(key: str, compute, groups=(), timeout: int = 300):
                 if hit:
                     return value
                 value = compute()
-                lease.store(value, timeout)
+                if lease.store(value, timeout) and token is not None:
+                    tier.fill(key, groups, lease.payload, token)
                 return _unwrap(value)
             finally:
                 lease.release()
@@ -204,23 +258,55 @@ def _unwrap(value):
 
 def revoke(*keys: str) -> None:
     """Delete entries and their leases: a set by a reader who took the lease before is dropped."""
-    b = getattr(cache, "cache", None)
-    if not isinstance(b, ResilientRedisCache) or not keys:
-        return
-    p = b.prefix
-    names = [n for k in keys for n in (f"{p}c:{k}", f"{p}l:{k}")]
-    b.run(None, b.client.delete, *names, invalidation=True)
+    pending = _batch.get()
+    if pending is not None:
+        pending[0].update(dict.fromkeys(keys))
+    else:
+        _send(keys, ())
 
 
 def bump(*groups: str) -> None:
     """New generation for each group: every entry made under the old one becomes a miss."""
-    b = getattr(cache, "cache", None)
-    if not isinstance(b, ResilientRedisCache) or not groups:
+    pending = _batch.get()
+    if pending is not None:
+        pending[1].update(dict.fromkeys(groups))
+    else:
+        _send((), groups)
+
+
+@contextmanager
+def batch():
+    """Collect revoke()/bump() calls and send them in one pipeline at the end (see the module doc).
+    Nested batches join the outermost one."""
+    if _batch.get() is not None:
+        yield
         return
+    pending: tuple[dict, dict] = ({}, {})  # dicts: ordered and without repeats
+    reset = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(reset)
+        _send(tuple(pending[0]), tuple(pending[1]))
+
+
+def _send(keys, groups) -> None:
+    """DEL the entries and leases, INCR the groups and publish both to the local tiers: one round trip."""
+    b = getattr(cache, "cache", None)
+    if not isinstance(b, ResilientRedisCache) or not (keys or groups):
+        return
+    keys, groups = tuple(dict.fromkeys(keys)), tuple(dict.fromkeys(groups))
+    p = b.prefix
     pipe = b.client.pipeline(transaction=False)
+    if keys:
+        pipe.delete(*(n for k in keys for n in (f"{p}c:{k}", f"{p}l:{k}")))
     for g in groups:
-        pipe.incr(f"{b.prefix}g:{g}")
+        pipe.incr(f"{p}g:{g}")
+    pipe.publish(invalidation_channel(p), local_tier.message(keys, groups))
     b.run(None, pipe.execute, invalidation=True)
+    tier = local_tier.of(b)
+    if tier is not None:  # this process at once: its next read must not wait for the message
+        tier.apply(keys, groups)
 
 
 # -- short-lived per-user notes (not cache entries: nothing reads them as data) ---------------
