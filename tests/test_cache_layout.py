@@ -12,6 +12,7 @@ LEVELS = [
     {"cached"},
     {"store"},
     {"keys", "queries", "search", "serialize", "visibility"},
+    {"listing_counts", "keyset"},  # counters (session events), cursors: models only
 ]
 
 
