@@ -155,3 +155,12 @@ def test_api_and_index_totals_come_from_the_counters(app, client, make_user, mak
     assert client.get(deep + "&tag=alpha").get_json()["articlesCount"] == 4
     assert client.get(deep + "&author=totals").get_json()["articlesCount"] == 6
     assert "Page 1 of 3" in client.get("/").get_data(as_text=True)
+
+
+def test_the_seed_fills_the_counters(app):
+    """The seed bulk-loads past the session (COPY / executemany), then rebuilds the counters in its transaction."""
+    from application.data.seed import seed
+    with app.app_context():
+        seed(articles=120, users=12, likes=200, as_of=utcnow())
+        assert check_listing_counters() == []
+        assert db.session.scalar(select(ListingCount.n).where(ListingCount.kind == "published")) > 50

@@ -22,10 +22,12 @@ CARD_COLUMNS = (Article.id, Article.slug, Article.title, Article.description, Ar
 
 # Each filter is a SELECT of article ids with one bind parameter; an article must match them all.
 _SOURCES = {
-    "tag": lambda: select(article_tags.c.article_id).join(Tag, Tag.id == article_tags.c.tag_id)
-    .where(Tag.name == bindparam("tag")),
-    "author": lambda: select(article_authors.c.article_id).join(User, User.id == article_authors.c.user_id)
-    .where(User.username == bindparam("author")),
+    # tag and author: an equality on the link table's own index (tag_id / user_id), whatever the
+    # planner's statistics say (a join let SQLite scan the whole link table when tags were few).
+    "tag": lambda: select(article_tags.c.article_id)
+    .where(article_tags.c.tag_id == select(Tag.id).where(Tag.name == bindparam("tag")).scalar_subquery()),
+    "author": lambda: select(article_authors.c.article_id)
+    .where(article_authors.c.user_id == select(User.id).where(User.username == bindparam("author")).scalar_subquery()),
     "favorited": lambda: select(Like.article_id).join(User, User.id == Like.user_id)
     .where(User.username == bindparam("favorited")),
     "feed_of": lambda: select(article_authors.c.article_id)
