@@ -13,6 +13,10 @@ DEFAULT = Path(__file__).resolve().parent / "results" / "scaling.json"
 START, END = "<!-- bench.doc_scaling: start -->", "<!-- bench.doc_scaling: end -->"
 
 
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
 def section(data: dict) -> str:
     meta = data["meta"]
     sizes = ", ".join(f"{s:,}" for s in meta["scales"])
@@ -24,7 +28,7 @@ def section(data: dict) -> str:
         for size, found in by_scale.items():
             for name, sc in found["scenarios"].items():
                 out.append(f"- {db_name}, {int(size):,}, {name}: {', '.join(str(r) for r in sc['rounds_rps'])} "
-                           f"({sc['queries_per_req']:.1f} queries, p99 {sc['p99_ms']:.1f} ms, errors {sc['errors']})")
+                           f"({_num(sc['queries_per_req'])} queries, p99 {_num(sc['p99_ms'])} ms, errors {sc['errors']})")
     out += ["", "```"]
     out += [f"[{'ok' if t['met'] else 'MISSED'}] {t['target']}: {t['value']:.3f} (limit {t['limit']})"
             for t in data["targets"]]

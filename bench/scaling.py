@@ -64,7 +64,9 @@ def _measure(env: dict, label: str) -> dict:
         procs.stop()
     out = {}
     for name, results in runs.items():
-        out[name] = {key: statistics.median(r[key] for r in results) for key in ("rps", "p50_ms", "p99_ms", "queries_per_req")}
+        # a round where nothing came back within wrk's timeout has no latency figures: 0 req/s, None
+        out[name] = {key: statistics.median(values) if (values := [r[key] for r in results if r[key] is not None])
+                     else None for key in ("rps", "p50_ms", "p99_ms", "queries_per_req")}
         out[name]["errors"] = max(r["errors"] + r["bad_status"] for r in results)
         out[name]["rounds_rps"] = [round(r["rps"], 1) for r in results]
         print(f"bench: {label:22s} {name:18s} {out[name]['rps']:8.1f} req/s  rounds {out[name]['rounds_rps']}",
