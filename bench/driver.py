@@ -2,7 +2,8 @@
 
 Run through ./bench/run.sh (it checks wrk, the venv and Redis first).
 Knobs (env): BENCH_DURATION (s, default 10), BENCH_WARMUP (s, 2), BENCH_ROUNDS (3),
-BENCH_ONLY (comma-separated scenario names), BENCH_ARTICLES/USERS/LIKES,
+BENCH_ONLY (comma-separated scenario names), BENCH_ARTICLES/USERS/LIKES or BENCH_SCALE (articles;
+users and likes scale with it),
 BENCH_DATABASE_URL (a PostgreSQL *server*, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres:
 the run also seeds a database of its own there, runs the like path and the cache-off page on it and
 drops it), BENCH_SKIP_STALL=1 (no login-stall measurement).
@@ -65,13 +66,22 @@ def base_env(run_id: str, database_url: str) -> dict:
     return env
 
 
+def seed_counts(scale: int = 0) -> tuple[int, int, int]:
+    """(articles, users, likes): N articles (scale, else BENCH_SCALE) with N/10 users and 20N likes,
+    else BENCH_ARTICLES/USERS/LIKES."""
+    scale = scale or env_int("BENCH_SCALE", 0)
+    if scale:
+        return scale, max(20, scale // 10), scale * 20
+    return env_int("BENCH_ARTICLES", 10_000), env_int("BENCH_USERS", 1_000), env_int("BENCH_LIKES", 200_000)
+
+
 def seed(env: dict, db_file: Path | None) -> None:
     for suffix in ("", "-wal", "-shm") if db_file else ():
         Path(str(db_file) + suffix).unlink(missing_ok=True)
     started = time.monotonic()
-    subprocess.run([str(VENV_BIN / "flask"), "--app", "bench.bench_app", "seed",
-                    "--articles", str(env_int("BENCH_ARTICLES", 10_000)), "--users", str(env_int("BENCH_USERS", 1_000)),
-                    "--likes", str(env_int("BENCH_LIKES", 200_000))], cwd=ROOT, env=env, check=True,
+    articles, users, likes = seed_counts()
+    subprocess.run([str(VENV_BIN / "flask"), "--app", "bench.bench_app", "seed", "--articles", str(articles),
+                    "--users", str(users), "--likes", str(likes)], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     print(f"bench: seeded {make_url(env['DATABASE_URL']).get_backend_name()} in "
           f"{time.monotonic() - started:.1f}s", flush=True)

@@ -8,7 +8,8 @@
 # worker while 8 logins run; BENCH_SKIP_STALL=1 skips it). With BENCH_DATABASE_URL (a PostgreSQL
 # server, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) it also seeds a database of
 # its own there, runs the like path and the cache-off page on it, prints both databases side by
-# side and drops that database.
+# side and drops that database. BENCH_SCALE=N seeds N articles (users N/10, likes 20N);
+# BENCH_SCALING=1 runs the scaling table instead (bench/scaling.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
@@ -25,4 +26,5 @@ fi
 ensure_venv requirements-dev.txt
 ensure_redis
 export REDIS_URL
+if [ "${BENCH_SCALING:-}" = "1" ]; then exec "$VENV/bin/python" -m bench.scaling; fi  # see bench/scaling.py
 "$VENV/bin/python" -m bench.driver

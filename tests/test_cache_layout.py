@@ -12,6 +12,7 @@ LEVELS = [
     {"cached"},
     {"store"},
     {"keys", "queries", "search", "serialize", "visibility", "local_tier"},
+    {"listing_counts", "keyset"},  # counters (session events), cursors: models only
 ]
 
 

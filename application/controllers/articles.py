@@ -1,5 +1,5 @@
 """Article pages: the index, one article, and the write/edit/schedule forms."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_security import auth_required, current_user
 
 from application.data import data_access
@@ -17,12 +17,22 @@ def index():
     page = requested_page()
     if page is None:
         abort(404)
-    listing = data_access.list_published_page(page, current_app.config["ARTICLES_PER_PAGE"])
+    listing = data_access.list_published_page(page, current_app.config["ARTICLES_PER_PAGE"],
+                                              after=request.args.get("after"), before=request.args.get("before"))
     if page > listing["pages"]:
         abort(404)
     if current_user.is_authenticated and data_access.liked_recently(current_user.id):  # never a stored page
         listing = {**listing, "items": with_live_likes(listing["items"])}
-    return render_template("index.html", listing=listing)
+    return render_template("index.html", listing=listing, older=_page_link(page + 1, "after", listing["older"]),
+                           newer=_page_link(page - 1, "before", listing["newer"]))
+
+
+def _page_link(page: int, direction: str, cursor: str | None) -> str:
+    """A neighbouring index page. Past the cached pages it carries the keyset cursor (no OFFSET walk);
+    within them the plain ?page=N, the one URL the page cache and HTTP caches know."""
+    if page > current_app.config.get("CACHE_MAX_INDEX_PAGES", 50) and cursor:
+        return url_for("articles.index", page=page, **{direction: cursor})
+    return url_for("articles.index", page=page)
 
 
 def with_live_likes(items: list[dict]) -> list[dict]:

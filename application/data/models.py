@@ -71,9 +71,24 @@ class Article(db.Model):
 
     __table_args__ = (
         CheckConstraint(f"status IN {ARTICLE_STATUSES!r}", name="ck_article_status"),
-        # The index page: published, newest first.
-        Index("ix_article_status_publish_at", "status", "publish_at"),
+        # The index page: published, newest first; id last so a keyset seek on (publish_at, id)
+        # is one index range on PostgreSQL too (on SQLite id is the rowid, in every index anyway).
+        Index("ix_article_status_publish_at", "status", "publish_at", "id"),
     )
+
+
+class ListingCount(db.Model):
+    """How many published articles a listing holds, kept in the writer's own transaction
+    (data_access/listing_counts.py), so a page's total is a primary-key read, not a COUNT.
+
+    kind "published" (ref_id 0): the index; "tag": ref_id = tag.id; "author": ref_id = user.id.
+    version goes up whenever the listing's members or their order change (keyset cursors carry it).
+    """
+    __tablename__ = "listing_count"
+    kind = db.Column(db.String(16), primary_key=True)
+    ref_id = db.Column(db.Integer, primary_key=True, autoincrement=False)
+    n = db.Column(db.Integer, nullable=False, default=0)
+    version = db.Column(db.Integer, nullable=False, default=0)
 
 
 class Tag(db.Model):

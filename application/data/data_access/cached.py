@@ -15,41 +15,62 @@ from application.extensions import db
 from application.markdown_render import render_markdown
 
 from ..models import Article, Comment, Like, Tag, User, article_authors, article_tags, utcnow
-from . import keys, search, store, visibility
-from .queries import PUBLISHED, card_page
+from . import keys, keyset, listing_counts, search, store, visibility
+from .queries import NEWEST_FIRST, PUBLISHED, card_page
 from .serialize import article_summary, author_dict, comment_dict, iso
 
 DATA_TIMEOUT = 300
 MOST_LIKED_LIMIT = 5
 
 
-def _index_page(page: int, per_page: int) -> dict:
-    published = Article.status == "published"
-    count = select(func.count()).select_from(Article).where(published)
-    # 3 queries whatever the page size: the page with the total alongside (an uncorrelated
-    # subquery, evaluated once), then its authors and its tags (selectin, one query each).
+def _index_page(page: int, per_page: int, cursor: tuple | None = None) -> dict:
+    # 3 queries whatever the page size or depth: the page with the total and the listing's version
+    # alongside (counter reads, see listing_counts), then its authors and tags (selectin, one query each).
     # joinedload of authors would make SQLite materialise the whole author link table.
-    result = db.session.execute(
-        select(Article, count.scalar_subquery())
-        .where(published)
-        .order_by(Article.publish_at.desc(), Article.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .options(selectinload(Article.authors), selectinload(Article.tags))
-    ).all()
+    stmt = (select(Article, listing_counts.published_total(), listing_counts.published_version())
+            .where(PUBLISHED).options(selectinload(Article.authors), selectinload(Article.tags)))
+    if cursor is not None:  # a keyset seek from a row of the page next to this one
+        direction, (_, version, publish_at, article_id) = cursor
+        where, order = keyset.seek(direction, publish_at, article_id)
+        result = db.session.execute(stmt.where(where).order_by(*order).limit(per_page)).all()
+        if result and result[0][2] == version:  # the listing is as it was when the cursor was made
+            return _page_data(result[::-1] if direction == "before" else result, page, per_page)
+    result = db.session.execute(stmt.order_by(*NEWEST_FIRST).limit(per_page).offset((page - 1) * per_page)).all()
+    return _page_data(result, page, per_page)
+
+
+def _page_data(result, page: int, per_page: int) -> dict:
     rows = [r[0] for r in result]
-    total = result[0][1] if result else db.session.scalar(count)  # past the last page: count alone
-    return {"items": [article_summary(a) for a in rows], "total": total, "page": page,
-            "pages": max(1, math.ceil(total / per_page))}
+    if result:
+        total, version = result[0][1], result[0][2]
+    else:  # past the last page: the counters alone
+        total, version = db.session.execute(
+            select(listing_counts.published_total(), listing_counts.published_version())).one()
+    pages = max(1, math.ceil(total / per_page))
+    return {"items": [article_summary(a) for a in rows], "total": total, "page": page, "pages": pages,
+            # where the neighbouring pages seek from (controllers use them past the cached pages)
+            "older": keyset.make_cursor(page + 1, version, rows[-1].publish_at, rows[-1].id)
+            if rows and page < pages else None,
+            "newer": keyset.make_cursor(page - 1, version, rows[0].publish_at, rows[0].id)
+            if rows and page > 1 else None}
 
 
-def list_published_page(page: int, per_page: int) -> dict:
-    """One index page: {items, total, page, pages}. Key: index:<per_page>:<page> (pages past
-    CACHE_MAX_INDEX_PAGES are queried, not cached, so the key set stays bounded)."""
+def list_published_page(page: int, per_page: int, after: str | None = None, before: str | None = None) -> dict:
+    """One index page: {items, total, page, pages, older, newer}. Key: index:<per_page>:<page> (pages
+    past CACHE_MAX_INDEX_PAGES are queried, not cached, so the key set stays bounded; there a valid
+    cursor (keyset.py) from the next or previous page seeks instead of OFFSET)."""
     if page > keys.max_cached_index_pages():
-        return _index_page(page, per_page)
+        return _index_page(page, per_page, _cursor_for(page, after, before))
     return store.read(keys.index_data_key(page, per_page), lambda: _index_page(page, per_page),
                       keys.INDEX_GROUPS, DATA_TIMEOUT)
+
+
+def _cursor_for(page: int, after: str | None, before: str | None) -> tuple | None:
+    for direction, raw in (("after", after), ("before", before)):
+        parsed = keyset.parse_cursor(raw)
+        if parsed is not None and parsed[0] == page:
+            return direction, parsed
+    return None
 
 
 def _article(slug: str) -> dict | None:

@@ -1,0 +1,162 @@
+"""Scaling run: does a page cost the same at 1k, 100k and 1M articles?
+
+    ./bench/scaling.sh        (or BENCH_SCALING=1 ./bench/run.sh)
+
+For each size in BENCH_SCALES (default "1000,100000"; add 1000000 for the full table: the seed
+then takes minutes and a few GB) it seeds a fresh database (SQLite under bench/results/work/;
+with BENCH_DATABASE_URL also a PostgreSQL database of its own, dropped afterwards), starts the
+product with the cache off (NullCache: every request reads the database) and loads, alternating,
+the uncached `/api/articles?limit=20` and the cache-off `/` with wrk (BENCH_ROUNDS x BENCH_DURATION s,
+defaults 2 x 5). Users are a tenth of the articles and likes twenty times them (the main bench's
+10k / 1k / 200k shape). Prints a table with the ratio largest / smallest size and the target
+(largest >= 0.8x smallest, on each database), writes bench/results/scaling.json.
+"""
+import json
+import os
+import statistics
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from .driver import BENCH, WORK, Context, base_env, cleanup_redis, env_int, run_wrk, seed_counts
+from .procs import ROOT, VENV_BIN, Processes, drain
+from .scenarios import Scenario
+
+SCENARIOS = [Scenario("api list uncached", "nocache", ["/api/articles?limit=20"],
+                      note="RealWorld list, first page, NullCache"),
+             Scenario("/ cache off", "nocache", ["/"], note="the index page, NullCache")]
+TARGET = 0.8
+DRAIN_S = 120
+OUT = BENCH / "results" / "scaling.json"
+
+
+def scales() -> list[int]:
+    return [int(s) for s in os.environ.get("BENCH_SCALES", "1000,100000").split(",") if s.strip()]
+
+
+def _seed(env: dict, scale: int) -> float:
+    articles, users, likes = seed_counts(scale)  # BENCH_SCALE's shape (bench/driver.py)
+    started = time.monotonic()
+    subprocess.run([str(VENV_BIN / "flask"), "--app", "bench.bench_app", "seed", "--articles", str(articles),
+                    "--users", str(users), "--likes", str(likes)], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return round(time.monotonic() - started, 1)
+
+
+def _measure(env: dict, label: str) -> dict:
+    procs = Processes(WORK)
+    duration, rounds, warmup = env_int("BENCH_DURATION", 5), env_int("BENCH_ROUNDS", 2), env_int("BENCH_WARMUP", 2)
+    runs = {s.name: [] for s in SCENARIOS}
+    try:
+        ctx = Context(urls={"nocache": procs.gunicorn(f"scale-{label}", "bench.bench_app:app",
+                                                       dict(env, BENCH_VARIANT="nocache"))})
+        for rnd in range(1, rounds + 1):
+            for sc in SCENARIOS if rnd % 2 else SCENARIOS[::-1]:
+                # A slow page leaves requests queued past wrk's end: wait them out (up to DRAIN_S), or
+                # they eat the next scenario's round (seen at 100k: the API list at 0 req/s after "/").
+                drain(procs.pids(), DRAIN_S)
+                if rnd == 1 and warmup:
+                    run_wrk(ctx, sc, warmup)
+                    drain(procs.pids(), DRAIN_S)
+                runs[sc.name].append(run_wrk(ctx, sc, duration))
+    finally:
+        procs.stop()
+    out = {}
+    for name, results in runs.items():
+        # a round where nothing came back within wrk's timeout has no latency figures: 0 req/s, None
+        out[name] = {key: statistics.median(values) if (values := [r[key] for r in results if r[key] is not None])
+                     else None for key in ("rps", "p50_ms", "p99_ms", "queries_per_req")}
+        out[name]["errors"] = max(r["errors"] + r["bad_status"] for r in results)
+        out[name]["rounds_rps"] = [round(r["rps"], 1) for r in results]
+        print(f"bench: {label:22s} {name:18s} {out[name]['rps']:8.1f} req/s  rounds {out[name]['rounds_rps']}",
+              flush=True)
+    return out
+
+
+def _sqlite(scale: int, run_id: str) -> dict:
+    db_file = WORK / f"scaling-{scale}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_file) + suffix).unlink(missing_ok=True)
+    env = base_env(run_id, f"sqlite:///{db_file}")
+    try:
+        seeded = _seed(env, scale)
+        return {"seed_s": seeded, "scenarios": _measure(env, f"sqlite {scale}")}
+    finally:
+        cleanup_redis(env, run_id)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db_file) + suffix).unlink(missing_ok=True)
+
+
+def _postgres(server_url: str, scale: int, run_id: str) -> dict:
+    name = f"bench_scale_{run_id}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as con:
+        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    env = base_env(run_id, make_url(server_url).set(database=name).render_as_string(hide_password=False))
+    try:
+        seeded = _seed(env, scale)
+        return {"seed_s": seeded, "scenarios": _measure(env, f"postgresql {scale}")}
+    finally:
+        cleanup_redis(env, run_id)
+        with admin.connect() as con:
+            con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def targets(results: dict, sizes: list[int]) -> list[dict]:
+    """Largest size >= TARGET x smallest, per database and scenario."""
+    out = []
+    small, large = str(min(sizes)), str(max(sizes))
+    for db_name, by_scale in results.items():
+        for sc in SCENARIOS:
+            ratio = by_scale[large]["scenarios"][sc.name]["rps"] / by_scale[small]["scenarios"][sc.name]["rps"]
+            out.append({"target": f"{db_name}: {sc.name} at {int(large):,} articles >= {TARGET}x its req/s at "
+                                  f"{int(small):,}", "value": round(ratio, 3), "limit": TARGET, "met": ratio >= TARGET})
+    return out
+
+
+def table(data: dict) -> str:
+    sizes = data["meta"]["scales"]
+    head = f"{'database':11s} {'scenario':18s}" + "".join(f"{f'{s:,}':>11s}" for s in sizes) + f"{'ratio':>8s}"
+    lines = [head + "   (req/s by articles seeded; ratio = largest / smallest)"]
+    for db_name, by_scale in data["results"].items():
+        for sc in SCENARIOS:
+            rps = [by_scale[str(s)]["scenarios"][sc.name]["rps"] for s in sizes]
+            lines.append(f"{db_name:11s} {sc.name:18s}" + "".join(f"{r:11.1f}" for r in rps) + f"{rps[-1] / rps[0]:8.2f}")
+    seeds = "; ".join(f"{db} " + ", ".join(f"{int(s):,}: {v['seed_s']} s" for s, v in by_scale.items())
+                      for db, by_scale in data["results"].items())
+    lines.append(f"(seed wall time: {seeds})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    sizes = sorted(scales())
+    server = os.environ.get("BENCH_DATABASE_URL", "")
+    started, load_before = time.monotonic(), os.getloadavg()
+    results: dict = {"sqlite": {}}
+    for scale in sizes:
+        results["sqlite"][str(scale)] = _sqlite(scale, uuid.uuid4().hex[:8])
+        if server:
+            results.setdefault("postgresql", {})[str(scale)] = _postgres(server, scale, uuid.uuid4().hex[:8])
+    data = {"meta": {"scales": sizes, "cores": os.cpu_count(), "duration_s": env_int("BENCH_DURATION", 5),
+                     "rounds": env_int("BENCH_ROUNDS", 2), "wall_s": round(time.monotonic() - started, 1),
+                     "seed_shape": "users = articles / 10, likes = articles x 20",
+                     "loadavg_before": [round(x, 1) for x in load_before],
+                     "loadavg_after": [round(x, 1) for x in os.getloadavg()]},
+            "results": results}
+    data["targets"] = targets(results, sizes)
+    data["table"] = table(data)
+    OUT.write_text(json.dumps(data, indent=2))
+    print(data["table"])
+    for t in data["targets"]:
+        print(f"[{'ok' if t['met'] else 'MISSED'}] {t['target']}: {t['value']:.3f} (limit {t['limit']})")
+    print(f"bench: wrote {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
