@@ -12,7 +12,7 @@ LEVELS = [
     {"cached"},
     {"store"},
     {"keys", "queries", "search", "serialize", "visibility", "local_tier"},
-    {"listing_counts", "keyset"},  # counters (session events), cursors: models only
+    {"listing_counts", "keyset", "week_likes"},  # counters (session events), cursors, weekly tally: models only
 ]
 
 

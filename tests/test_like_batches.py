@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from application.data import data_access
 from application.data.data_access import keys, store
-from application.data.models import Article, Like, User
+from application.data.models import Article, Like, User, WeekLikes
 from application.extensions import db
 from application.jobs import pending, tasks
 from application.jobs.dispatch import queue_like_aggregation
@@ -64,14 +64,19 @@ def test_one_grouped_count_and_one_update_per_batch_whatever_its_size(redis_app,
         assert counts == {a["id"]: 1 + a["id"] % 2 for a in articles}
         locking = 1 if db.engine.dialect.name == "sqlite" else 0  # SQLite: the no-op UPDATE takes the write lock
         # [lock], articles (FOR NO KEY UPDATE on PostgreSQL), their authors, the grouped COUNT, the
-        # index pages, the one UPDATE ... CASE: the same six or five statements for 3 or 30 articles.
-        assert len(seen) == locking + 5, "\n".join(seen)
+        # index pages, the one UPDATE ... CASE, the one upsert of their weekly tallies: the same seven
+        # or six statements for 3 or 30 articles.
+        assert len(seen) == locking + 6, "\n".join(seen)
         grouped = [s for s in seen if "count(*)" in s.lower() and "GROUP BY" in s]
         assert len(grouped) == 1 and "FROM like WHERE like.article_id IN" in grouped[0].replace('"', "")
         assert len([s for s in seen if s.startswith("UPDATE")]) == locking + 1
-        with Statements() as seen:  # nothing changed: no UPDATE, no index pages
+        tally = [s for s in seen if s.startswith("INSERT")]
+        assert len(tally) == 1 and tally[0].startswith("INSERT INTO week_likes") and "ON CONFLICT" in tally[0]
+        with Statements() as seen:  # nothing changed: no UPDATE, no index pages; the tally is still upserted
             assert data_access.recount_like_batch(ids) == counts
-        assert len(seen) == locking + 3
+        assert len(seen) == locking + 4
+        week = dict(db.session.execute(select(WeekLikes.article_id, WeekLikes.n)).all())
+        assert week == counts  # every like is this week's
         for a in articles:
             assert db.session.get(Article, a["id"]).like_count == counts[a["id"]]
 

@@ -112,6 +112,26 @@ class Like(db.Model):
     )
 
 
+class WeekLikes(db.Model):
+    """Per article, its likes of the last 7 days (data_access/week_likes.py): "Most liked this week"
+    reads the top rows of ix_week_likes_n_article_id instead of grouping the week's likes.
+
+    Written by the like recount (the articles it recounts) and by beat's refresh (every article, so
+    likes older than 7 days leave); counted_at is when n last changed. A row with n 0 is dropped by
+    the next refresh.
+    """
+    __tablename__ = "week_likes"
+    article_id = db.Column(db.Integer, db.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True,
+                           autoincrement=False)
+    n = db.Column(db.Integer, nullable=False)
+    counted_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        # ORDER BY n DESC, article_id DESC LIMIT k: the top of this index, walked backwards.
+        Index("ix_week_likes_n_article_id", "n", "article_id"),
+    )
+
+
 class Comment(db.Model):
     __tablename__ = "comment"
     id = db.Column(db.Integer, primary_key=True)

@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 from application.extensions import db
 
 from .data_access.listing_counts import rebuild_listing_counters
+from .data_access.week_likes import rebuild_week_likes
 from .models import Article, Like, Role, Tag, User
 from .seed_content import article_text, bio, person, slug_base
 from .seed_load import DAY, Loader, Timestamps, prefetched
@@ -71,6 +72,7 @@ def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=la
             if follows_count:
                 _write_follows(loader, uid0, users, n_authors, follows_count, seed_value, progress)
             rebuild_listing_counters()
+            rebuild_week_likes()
             db.session.commit()
     except dbapi.IntegrityError as exc:
         raise SeedError(f"seeded rows clash with rows already in the database: {exc}") from exc

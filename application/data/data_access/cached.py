@@ -6,15 +6,13 @@ and is kept for store.ABSENT_SECONDS only. Keys and groups come from keys.py; in
 is the one place that clears them.
 """
 import math
-from datetime import timedelta
-
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from application.extensions import db
 from application.markdown_render import render_markdown
 
-from ..models import Article, Comment, Like, Tag, User, article_authors, article_tags, utcnow
+from ..models import Article, Comment, Tag, User, WeekLikes, article_authors, article_tags
 from . import keys, keyset, listing_counts, search, store, visibility
 from .queries import NEWEST_FIRST, PUBLISHED, card_page
 from .serialize import article_summary, author_dict, comment_dict, iso
@@ -119,25 +117,21 @@ def get_like_count(article_id: int) -> int | None:
 
 
 def _most_liked() -> list[dict]:
-    since = utcnow() - timedelta(days=7)
-    # Count the week's likes first (a range of ix_like_created_at_article_id), then join the
-    # few articles: SQLite would otherwise walk every published article and probe its likes.
-    # "+ 0" stops the planner grouping by walking all of ix_like_article_id_created_at
-    # (already in article order); the week's range of the created_at index is a tiny slice.
-    grouped = (Like.article_id + 0).label("article_id")
-    recent = select(grouped, func.count().label("n")).where(Like.created_at >= since).group_by(grouped).subquery()
+    # The top of the weekly tally (week_likes.py), walked backwards on ix_week_likes_n_article_id,
+    # each row joined to its article by primary key: the same few rows whatever the number of likes.
     rows = db.session.execute(
-        select(Article.id, Article.slug, Article.title, recent.c.n)
-        .join(recent, recent.c.article_id == Article.id)
-        .where(Article.status == "published")
-        .order_by(recent.c.n.desc(), Article.id.desc())
+        select(Article.id, Article.slug, Article.title, WeekLikes.n)
+        .select_from(WeekLikes).join(Article, Article.id == WeekLikes.article_id)
+        .where(WeekLikes.n > 0, Article.status == "published")
+        .order_by(WeekLikes.n.desc(), WeekLikes.article_id.desc())
         .limit(MOST_LIKED_LIMIT)
     ).all()
     return [{"id": r.id, "slug": r.slug, "title": r.title, "week_likes": r.n} for r in rows]
 
 
 def most_liked_this_week() -> list[dict]:
-    """Top published articles by likes in the last 7 days. Key: most_liked_week."""
+    """Top published articles by likes in the last 7 days, as of their last recount (likes older than 7
+    days leave at beat's refresh, see week_likes.py). Key: most_liked_week."""
     return store.read(keys.MOST_LIKED_KEY, _most_liked, (), 600)
 
 

@@ -12,7 +12,7 @@ from application import events
 from application.extensions import db
 
 from ..models import Article, Like, User, utcnow
-from . import cached, invalidate, keys, store
+from . import cached, invalidate, keys, store, week_likes
 from .queries import IDS, card_page
 from .visibility import may_see
 
@@ -88,7 +88,8 @@ def recount_article_likes(article_id: int, force_invalidation: bool = False) -> 
 
 def recount_like_batch(article_ids, force=()) -> dict[int, int]:
     """Recompute like_count from the rows for these articles in one transaction (idempotent): one
-    grouped COUNT and at most one UPDATE, whatever their number; {id: count} of those that exist.
+    grouped COUNT, at most one UPDATE and one upsert of their weekly tallies (week_likes.py), whatever
+    their number; {id: count} of those that exist.
     Clears caches and pushes an event for each changed count, and for each id in force (a retried,
     redelivered or re-sent recount: the attempt that stored it may have died before clearing)."""
     ids = sorted({int(i) for i in article_ids})
@@ -103,8 +104,10 @@ def recount_like_batch(article_ids, force=()) -> dict[int, int]:
         # updated_at is kept: a like is not an edit (the ORM's onupdate would bump it otherwise).
         db.session.execute(update(Article).where(Article.id.in_(changed))
                            .values(like_count=case(changed, value=Article.id), updated_at=Article.updated_at))
+    # The weekly tally of the same articles, in the same transaction (one more statement).
+    week_changed = bool(week_likes.upsert_for_articles(counts))
     forced = set(force) & set(counts)
-    clear = _like_count_clearing([a for a in articles if a.id in changed or a.id in forced], counts)
+    clear = _like_count_clearing([a for a in articles if a.id in changed or a.id in forced], counts, week_changed)
     db.session.commit()
     clear()
     return counts
@@ -142,8 +145,9 @@ def _index_pages(articles: list[Article], per_page: int) -> dict[int, int]:
     return {article_id: n // per_page + 1 for article_id, n in rows}
 
 
-def _like_count_clearing(articles: list[Article], counts: dict[int, int]):
-    """What changed like counts clear and push, read in the writer's transaction; call after commit."""
+def _like_count_clearing(articles: list[Article], counts: dict[int, int], week_changed: bool = False):
+    """What changed like counts (and weekly tallies) clear and push, read in the writer's transaction;
+    call after commit."""
     per_page = current_app.config["ARTICLES_PER_PAGE"]
     pages = _index_pages(articles, per_page)
     shown = [(a.id, a.slug, [u.id for u in a.authors], pages.get(a.id), may_see(a.status, (), None))
@@ -153,6 +157,8 @@ def _like_count_clearing(articles: list[Article], counts: dict[int, int]):
         with _store_batch():  # one Redis pipeline for all the revokes and bumps, where store has it
             for article_id, slug, author_ids, page, _ in shown:
                 invalidate.like_count_changed(article_id, slug, author_ids, page, per_page)
+            if week_changed and not shown:  # a tally moved with no count (aged likes): only the sidebar
+                invalidate.most_liked_changed()
         for article_id, _, _, _, public in shown:
             if public:  # /stream is public: no event names a draft
                 events.publish("like_count", {"article_id": article_id, "like_count": counts[article_id]})
@@ -179,7 +185,11 @@ def reconcile_all_like_counts() -> int:
 
 
 def refresh_most_liked_this_week() -> list[dict]:
-    """Recompute and re-cache most_liked_this_week (clears most_liked_week and the sidebar)."""
+    """Recompute the weekly tally from the rows (likes older than 7 days leave it), then re-cache
+    most_liked_this_week (clears most_liked_week and the sidebar). Beat's job, off the request path."""
+    week_likes.lock_for_rebuild()
+    week_likes.rebuild_week_likes()
+    db.session.commit()
     invalidate.most_liked_changed()
     return cached.most_liked_this_week()
 
