@@ -137,10 +137,14 @@ def _analyze(app):
             db.session.commit()
 
 
-def test_most_liked_reads_the_top_of_the_weekly_tally(app, client, site):
+@pytest.mark.parametrize("statistics", [True, False])
+def test_most_liked_reads_the_top_of_the_weekly_tally(app, client, site, statistics):
     """The sidebar: a backward range of ix_week_likes_n_article_id (ORDER BY from the index, no sort),
-    each row's article by primary key; no walk of like, week_likes or article, no GROUP BY."""
-    _analyze(app)
+    each row's article by primary key; no walk of like, week_likes or article, no GROUP BY. On SQLite
+    also without ANALYZE (a seeded or migrated database has no statistics): there the planner had
+    started from every published article and sorted them (18 ms at 100k articles)."""
+    if statistics or db_dialect(app) == "postgresql":
+        _analyze(app)
     plans = _plans(app, _capture(app, client, "/"))
     most_liked = [(s, p) for s, p in plans if "week_likes" in s]
     assert len(most_liked) == 1, plans
@@ -150,6 +154,11 @@ def test_most_liked_reads_the_top_of_the_weekly_tally(app, client, site):
     assert any("ix_week_likes_n_article_id" in step for step in plan), plan
     assert not any(step.startswith(SORT) or "TEMP B-TREE" in step for step in plan), plan
     assert any(("article" in step) and ("PRIMARY KEY" in step or "article_pkey" in step) for step in plan), plan
+
+
+def db_dialect(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
 
 
 def _scans(app, plan) -> list[str]:

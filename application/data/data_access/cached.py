@@ -6,7 +6,8 @@ and is kept for store.ABSENT_SECONDS only. Keys and groups come from keys.py; in
 is the one place that clears them.
 """
 import math
-from sqlalchemy import exists, func, select
+
+from sqlalchemy import exists, func, literal_column, select
 from sqlalchemy.orm import selectinload
 
 from application.extensions import db
@@ -119,10 +120,12 @@ def get_like_count(article_id: int) -> int | None:
 def _most_liked() -> list[dict]:
     # The top of the weekly tally (week_likes.py), walked backwards on ix_week_likes_n_article_id,
     # each row joined to its article by primary key: the same few rows whatever the number of likes.
+    # status || '' keeps SQLite (no statistics) from starting at ix_article_status_publish_at: every
+    # published article, then a sort (18 ms at 100k articles, 0.05 ms this way).
     rows = db.session.execute(
         select(Article.id, Article.slug, Article.title, WeekLikes.n)
         .select_from(WeekLikes).join(Article, Article.id == WeekLikes.article_id)
-        .where(WeekLikes.n > 0, Article.status == "published")
+        .where(WeekLikes.n > 0, Article.status + literal_column("''") == "published")
         .order_by(WeekLikes.n.desc(), WeekLikes.article_id.desc())
         .limit(MOST_LIKED_LIMIT)
     ).all()
