@@ -77,6 +77,7 @@ def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=la
     except dbapi.IntegrityError as exc:
         raise SeedError(f"seeded rows clash with rows already in the database: {exc}") from exc
     loader.checkpoint()
+    loader.analyze()
     counts = {"users": users, "articles": articles, "likes": likes}
     if follows_count:
         counts["follows"] = follows_count

@@ -212,6 +212,14 @@ class Loader:
                 f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))"
             ))
 
+    def analyze(self) -> None:
+        """After the commit, on PostgreSQL: statistics for the loaded tables at once. Until autovacuum
+        gets to them (minutes later) the planner takes them for small: a parallel Gather for the
+        sidebar and the author look-ups of the index page, ~10 ms each at 100k articles instead of <1."""
+        if self.postgres:
+            self.session.execute(text("ANALYZE"))
+            self.session.commit()
+
     def checkpoint(self) -> None:
         """After the commit, if the seed ran in WAL mode: fold the log back so it does not stay hundreds of MB."""
         if self.postgres or not self.stayed_in_wal:
