@@ -26,6 +26,8 @@ def targets(results: dict) -> list[dict]:
         ("instrumentation overhead <= 5%",
          1 - _ratio(rps("/hello product"), rps("/hello no instr")) if rps("/hello no instr") else None, 0.05, "<="),
     ]
+    for name in ("api_list", "api_article", "api_tags", "api_profile"):  # a hit vs the same read, cache off
+        checks.append((f"{name} >= 2x its cache-off", _ratio(rps(name), rps(f"{name} nocache")), 2, ">="))
     for name, row in results.items():
         checks.append((f"{name}: p99 <= 10x p50", _ratio(row["p99_ms"], row["p50_ms"]), 10, "<="))
         checks.append((f"{name}: no starved connection", row["starved_connections"], 0, "<="))
