@@ -165,13 +165,21 @@ def test_a_miss_reaches_flask_and_is_counted_once(redis_app):
 def test_what_the_fast_path_leaves_to_flask(redis_app, path, headers, status):
     _seed(redis_app)
     client = redis_app.test_client()
-    client.get("/api/tags")
-    client.get(path.split("?")[0] if status != 404 else "/api/tags")
+    client.get(path.split("?")[0])
+    client.get(path)  # whatever can be stored is (an absent profile too)
     seen = FlaskRequests(redis_app)
     if "cookie" in headers:  # the test client sends its own cookie jar, not a Cookie header
         client.set_cookie(headers.pop("cookie"), "x")
     r = client.get(path, headers=headers)
     assert (r.status_code, seen.started) == (status, 1)
+
+
+def test_a_declined_hit_is_counted_once(redis_app):
+    _seed(redis_app)
+    client = redis_app.test_client()
+    assert client.get("/api/profiles/nobody").status_code == 404  # stores "absent"
+    r = client.get("/api/profiles/nobody")
+    assert r.status_code == 404 and 'desc="1 hit 0 miss"' in r.headers["Server-Timing"]
 
 
 def test_head_and_unknown_hosts_are_answered_as_before(redis_app):

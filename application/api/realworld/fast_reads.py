@@ -17,6 +17,7 @@ tests/test_api_fast_reads.py compares the two paths' answers header by header.
 import hashlib
 
 from flask import Flask
+# Flask-Compress's own encoding choice and compressor, so both paths send the same bytes.
 from flask_compress.flask_compress import _choose_algorithm, _compress_data
 from marshmallow import ValidationError
 from werkzeug.http import http_date
