@@ -4,9 +4,8 @@ round trip per cached entry, no user loaded); everything it does not answer reac
 import re
 
 import pytest
+import redis
 from flask import request_started
-
-from application.data.data_access import store
 
 from .conftest import RealWorldClient, query_count
 
@@ -54,17 +53,23 @@ class FlaskRequests:
 
 
 class RedisCalls:
-    """Counts commands sent by the cache backend's client (each one a round trip)."""
+    """Counts round trips to Redis from every client in this process (cache, rate limits, metrics):
+    each command, and each pipeline as one. The metrics batch is held back meanwhile (it flushes
+    about once a second, from whichever request comes then)."""
 
     def __init__(self, app, monkeypatch):
-        with app.app_context():
-            client = store.backend().client
-        self.n, send = 0, client.execute_command
+        self.n = 0
+        recorder = app.extensions.get("bs_request_recorder")
+        if recorder is not None:
+            monkeypatch.setattr(recorder, "flush_at", float("inf"))
+        for cls, name in ((redis.Redis, "execute_command"), (redis.client.Pipeline, "execute")):
+            monkeypatch.setattr(cls, name, self._counted(getattr(cls, name)))
 
+    def _counted(self, send):
         def counted(*args, **kwargs):
             self.n += 1
             return send(*args, **kwargs)
-        monkeypatch.setattr(client, "execute_command", counted)
+        return counted
 
 
 def _fast(app, on: bool) -> None:
@@ -110,13 +115,14 @@ def test_a_hit_costs_no_query_no_user_and_one_round_trip_per_entry(redis_app, mo
     assert (calls.n, seen.started, seen.loads) == (round_trips, 0, 0)
 
 
-def test_the_full_path_loads_no_user_for_an_anonymous_request(redis_app):
+def test_the_full_path_loads_no_user_for_an_anonymous_request(redis_app, monkeypatch):
     _, author, _, _ = _seed(redis_app)
     _fast(redis_app, False)
     client, seen = redis_app.test_client(), FlaskRequests(redis_app)
     client.get(f"/api/profiles/{author['username']}")
+    calls = RedisCalls(redis_app, monkeypatch)
     r = client.get(f"/api/profiles/{author['username']}")
-    assert (seen.started, seen.loads, query_count(r)) == (2, 0, 0)
+    assert (seen.started, seen.loads, query_count(r), calls.n) == (2, 0, 0, 1)
     hello = client.get("/hello")
     assert hello.headers["Vary"] == "Accept-Encoding, Cookie"  # the session is still read as before
 
