@@ -57,8 +57,11 @@ class AnonymousApiReads:
         if route is None:
             return self.wsgi_app(environ, start_response)
         endpoint, answer, args = route
+        root = self._root(environ)
+        if root is None:
+            return self.wsgi_app(environ, start_response)
         with self.app.app_context():
-            token = present.url_root.set(self._root(environ))
+            token = present.url_root.set(root)
             try:
                 payload = data_access.hits_only(_declining_errors(answer), *args)
             finally:
@@ -111,12 +114,17 @@ class AnonymousApiReads:
         _remember(self._queries, raw, found)
         return found
 
-    def _root(self, environ) -> str:
+    def _root(self, environ) -> str | None:
+        """request.url_root without its slash, as absolute_url() uses it (memoised); None if werkzeug
+        cannot make one of this Host (the full path and its error handlers answer that)."""
         key = tuple(environ.get(k) for k in ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT",
                                              "SCRIPT_NAME"))
         root = self._roots.get(key)
         if root is None:
-            root = Request(environ).url_root.rstrip("/")
+            try:
+                root = Request(environ).url_root.rstrip("/")
+            except ValueError:
+                return None
             _remember(self._roots, key, root)
         return root
 
