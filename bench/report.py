@@ -33,6 +33,8 @@ def targets(results: dict) -> list[dict]:
         *((f"{n} >= 0.5x hello floor", _ratio(rps(n), rps("hello floor")), 0.5, ">=")
           for n in ("api_list", "api_article", "api_tags", "api_profile") if n != "api_profile" or n in results),
     ]
+    for name in ("api_list", "api_article", "api_tags", "api_profile"):  # a hit vs the same read, cache off
+        checks.append((f"{name} >= 2x its cache-off", _ratio(rps(name), rps(f"{name} nocache")), 2, ">="))
     for name, row in results.items():
         checks.append((f"{name}: p99 <= 10x p50", _ratio(row["p99_ms"], row["p50_ms"]), 10, "<="))
         checks.append((f"{name}: no starved connection", row["starved_connections"], 0, "<="))
