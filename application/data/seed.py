@@ -124,7 +124,7 @@ def _ensure_tags() -> dict[str, int]:
 def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_value, now, stamp, progress):
     columns = ("id", "title", "slug", "description", "body", "status", "publish_at", "created_at", "updated_at",
                "like_count")
-    vectors, types = None, None
+    vectors, types, size = None, None, ARTICLE_BATCH
     with ExitStack() as stack:
         for table in ("article", "article_authors", "article_tags"):
             stack.enter_context(loader.deferred(table))
@@ -134,8 +134,9 @@ def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_v
             vectors = ParallelVectors(db.engine, os.cpu_count() or 1)
             stack.callback(vectors.close)
             stamp, columns, types = seed_search.stamp_datetime, columns + ("search_vector",), ARTICLE_TYPES
+            size = seed_search.BATCH  # one more stage in flight: smaller batches keep the peak RSS down
         batches = prefetched(_article_batches(plan, likes_plan.counts, uid0, aid0, beats, tag_ids, seed_value, now,
-                                              stamp))  # the next batch's text is written meanwhile
+                                              stamp, size))  # the next batch's text is written meanwhile
         for rows, authors, tags in prefetched(vectors.attach(batches)) if vectors else batches:
             loader.load("article", columns, rows, types=types)
             loader.load("article_authors", ("article_id", "user_id"), authors)
@@ -150,14 +151,14 @@ def _write_likes(loader, likes_plan, uid0, aid0, stamp, progress):
                     likes_plan.rows(uid0, aid0, like0, stamp), progress, batch=50_000)
 
 
-def _article_batches(plan, like_counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp):
-    """(article rows, author links, tag links) per ARTICLE_BATCH articles; pure computation, no database."""
+def _article_batches(plan, like_counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp, size=ARTICLE_BATCH):
+    """(article rows, author links, tag links) per `size` articles; pure computation, no database."""
     rng = random.Random(f"{seed_value}:text")
     slugs: dict[str, int] = {}
     used: set[str] = set()
-    for start in range(0, len(plan.status), ARTICLE_BATCH):
+    for start in range(0, len(plan.status), size):
         rows, authors, tags = [], [], []
-        for i in range(start, min(start + ARTICLE_BATCH, len(plan.status))):
+        for i in range(start, min(start + size, len(plan.status))):
             aid, author = aid0 + i, rng.randrange(len(beats))
             topic = rng.choice(beats[author])
             title, summary, body = article_text(rng, topic)

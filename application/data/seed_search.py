@@ -19,6 +19,7 @@ from psycopg.pq import Format
 from sqlalchemy import text
 
 TRIGGER = "article_search_vector"  # revision 0004
+BATCH = 2_000  # articles per batch on this path (~4 batches in flight: text, vectors, COPY)
 TSVECTOR_OID = 3614  # built in, fixed
 # The article COPY in binary: each column's type, in the seed's column order, then the vector.
 ARTICLE_TYPES = ("int4", "varchar", "varchar", "varchar", "text", "varchar", "timestamp", "timestamp", "timestamp",
