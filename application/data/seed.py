@@ -137,7 +137,10 @@ def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_v
             size = seed_search.BATCH  # one more stage in flight: smaller batches keep the peak RSS down
         batches = prefetched(_article_batches(plan, likes_plan.counts, uid0, aid0, beats, tag_ids, seed_value, now,
                                               stamp, size))  # the next batch's text is written meanwhile
-        for rows, authors, tags in prefetched(vectors.attach(batches)) if vectors else batches:
+        if vectors:
+            batches = prefetched(vectors.attach(batches))
+        stack.callback(batches.close)  # on an error, stop the producer threads before the helpers close
+        for rows, authors, tags in batches:
             loader.load("article", columns, rows, types=types)
             loader.load("article_authors", ("article_id", "user_id"), authors)
             loader.load("article_tags", ("article_id", "tag_id"), tags)
