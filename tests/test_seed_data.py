@@ -280,3 +280,24 @@ def test_postgresql_seed_failing_after_the_articles_leaves_trigger_keys_and_no_r
             assert "article_slug_key" in names
     finally:
         dbs.close()
+
+
+def test_postgresql_revision_0004_down_and_up_keeps_every_vector_right(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    generated = "SELECT attgenerated FROM pg_attribute WHERE attrelid = 'article'::regclass AND attname = 'search_vector'"
+    dbs, app = _pg_app(tmp_path)
+    try:
+        with app.app_context():
+            seed(40, 5, 30, 2, as_of=AS_OF)
+            db.session.remove()
+            downgrade(revision="0003")  # back to the generated column, recomputed for every row
+            assert db.session.scalar(text(generated)) == "s"
+            assert db.session.scalar(text("SELECT count(*) FROM article WHERE search_vector IS NULL")) == 0
+            db.session.remove()
+            upgrade()
+            assert db.session.scalar(text(generated)) == ""
+            assert tuple(db.session.execute(text(VECTOR_CHECK)).one()) == (40, 0)
+            db.session.remove()
+    finally:
+        dbs.close()
