@@ -6,6 +6,8 @@ BENCH_ONLY (comma-separated scenario names), BENCH_ARTICLES/USERS/LIKES,
 BENCH_DATABASE_URL (a PostgreSQL *server*, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres:
 the run also seeds a database of its own there, runs the like path and the cache-off page on it and
 drops it), BENCH_SKIP_STALL=1 (no login-stall measurement).
+Targets are checked per round (bench/rounds.py: met only if met in every round); the load average
+is recorded around each round, with a warning when a round starts on a busy machine.
 """
 import importlib
 import json
