@@ -24,7 +24,9 @@ TSVECTOR_OID = 3614  # built in, fixed
 # The article COPY in binary: each column's type, in the seed's column order, then the vector.
 ARTICLE_TYPES = ("int4", "varchar", "varchar", "varchar", "text", "varchar", "timestamp", "timestamp", "timestamp",
                  "int4", TSVECTOR_OID)
-_VECTORS = """SELECT article_search_vector(t, d, b) FROM unnest(%s::text[], %s::text[], %s::text[])
+# %b: the text arrays go in binary. psycopg's text-format array dumper escapes every string in Python:
+# ~100 ms of the seed's CPU per 1,000 bodies, against ~2 ms in binary.
+_VECTORS = """SELECT article_search_vector(t, d, b) FROM unnest(%b::text[], %b::text[], %b::text[])
               WITH ORDINALITY AS u(t, d, b, n) ORDER BY n"""
 _EPOCH = datetime(1970, 1, 1)
 
