@@ -21,6 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
+from .doc_section import replace_between
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "seed_scale.json"
 DOC = ROOT / "docs" / "performance.md"
@@ -161,9 +163,7 @@ def doc_table(data: dict) -> str:
 
 
 def write_doc(text: str, doc: Path = DOC) -> None:
-    head, rest = doc.read_text().split(START, 1)
-    _, tail = rest.split(END, 1)
-    doc.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    doc.write_text(replace_between(doc.read_text(), text, START, END))
 
 
 if __name__ == "__main__":
