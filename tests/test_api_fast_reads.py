@@ -1,6 +1,6 @@
 """The API's anonymous hit path (api/realworld/fast_reads.py) and the identity short cut (accounts.py):
 the same answers as the full Flask path, header by header, at a fixed cost (0 queries, one Redis
-round trip per cached entry, no user loaded); everything it does not answer reaches Flask."""
+round trip per cached entry the process's tier does not hold, none for those it does, no user loaded); everything it does not answer reaches Flask."""
 import re
 
 import pytest
@@ -101,18 +101,51 @@ def test_hits_answer_exactly_what_flask_answers(redis_app):
     assert compressed.headers["Content-Encoding"] == "gzip" and compressed.headers["ETag"].endswith(':gzip"')
 
 
+def test_fast_path_answers_never_change_the_tiers_shared_copies(redis_app):
+    """Local-tier hits hand the fast path the entry's one decoded copy (no unpickling per request):
+    after many answers every shared copy still equals what Redis stored."""
+    import pickle
+
+    from application.data.data_access import local_tier
+    from application.extensions import cache
+
+    _, author, _, article = _seed(redis_app)
+    client = redis_app.test_client()
+    for _ in range(3):
+        for path in _paths(author, article):
+            assert client.get(path).status_code == 200
+    with redis_app.app_context():
+        tier = local_tier.of(cache.cache)
+        shared = [e for e in tier.entries.values() if e.shared is not None]
+        assert shared, "no answer came from a local shared copy"
+        for entry in shared:
+            assert entry.shared == pickle.loads(entry.raw)[1], entry.key
+
+
 @pytest.mark.parametrize("which, round_trips", [("tags", 1), ("profile", 1), ("article", 1), ("list", 1),
                                                 ("tag list", 2), ("author list", 2)])
 def test_a_hit_costs_no_query_no_user_and_one_round_trip_per_entry(redis_app, monkeypatch, which, round_trips):
+    """One Redis round trip per entry when the process's tier does not hold them, none when it does."""
     _, author, _, article = _seed(redis_app)
     path = dict(zip(["tags", "profile", "article", "list", "tag list", "author list"], _paths(author, article)))[which]
     client = redis_app.test_client()
     assert client.get(path).status_code == 200  # stores the entries
+    _drop_local_tier(redis_app)
     seen, calls = FlaskRequests(redis_app), RedisCalls(redis_app, monkeypatch)
-    r = client.get(path)
-    assert r.status_code == 200 and query_count(r) == 0
-    assert f'desc="{round_trips} hit 0 miss"' in r.headers["Server-Timing"]
-    assert (calls.n, seen.started, seen.loads) == (round_trips, 0, 0)
+    for expected_round_trips in (round_trips, 0):  # from Redis (and kept locally), then from the tier
+        calls.n = 0
+        r = client.get(path)
+        assert r.status_code == 200 and query_count(r) == 0
+        assert f'desc="{round_trips} hit 0 miss"' in r.headers["Server-Timing"]
+        assert (calls.n, seen.started, seen.loads) == (expected_round_trips, 0, 0)
+
+
+def _drop_local_tier(app) -> None:
+    from application.data.data_access import local_tier
+    from application.extensions import cache
+
+    with app.app_context():
+        local_tier.of(cache.cache).apply(everything=True)
 
 
 def test_the_full_path_loads_no_user_for_an_anonymous_request(redis_app, monkeypatch):
@@ -120,6 +153,7 @@ def test_the_full_path_loads_no_user_for_an_anonymous_request(redis_app, monkeyp
     _fast(redis_app, False)
     client, seen = redis_app.test_client(), FlaskRequests(redis_app)
     client.get(f"/api/profiles/{author['username']}")
+    _drop_local_tier(redis_app)
     calls = RedisCalls(redis_app, monkeypatch)
     r = client.get(f"/api/profiles/{author['username']}")
     assert (seen.started, seen.loads, query_count(r), calls.n) == (2, 0, 0, 1)

@@ -33,10 +33,13 @@ _hits_only: ContextVar[bool] = ContextVar("bs_hits_only", default=False)
 
 
 def _read(key: str, compute, groups=(), timeout: int = DATA_TIMEOUT):
-    """store.read(); inside hits_only() one peek that raises Miss instead of computing."""
+    """store.read(); inside hits_only() one peek that raises Miss instead of computing.
+
+    hits_only() answers only read what they get (they build new dicts from it), so a local-tier hit
+    hands them the entry's one decoded copy instead of unpickling it again (a list block is 100 cards)."""
     if not _hits_only.get():
         return store.read(key, compute, groups, timeout)
-    hit, value = store.peek(key, groups)
+    hit, value, _ = store.peek_shared(key, groups)
     if not hit:
         raise Miss(key)
     return value
