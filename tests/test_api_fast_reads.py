@@ -1,6 +1,7 @@
 """The API's anonymous hit path (api/realworld/fast_reads.py) and the identity short cut (accounts.py):
-the same answers as the full Flask path, header by header, at a fixed cost (0 queries, one Redis
-round trip per cached entry the process's tier does not hold, none for those it does, no user loaded); everything it does not answer reaches Flask."""
+the same answers as the full Flask path, header by header, at a fixed cost (0 queries, no user loaded,
+one Redis round trip per cached entry the process's tier does not hold, none for those it does);
+everything it does not answer reaches Flask."""
 import re
 
 import pytest
