@@ -94,13 +94,15 @@ def _register_page_parity(app: Flask) -> None:
 
 def _register_performance(app: Flask) -> None:
     from . import instrumentation, profiling, security_headers, static_assets
+    from .api.realworld import fast_reads
     from .controllers import admin_performance, page_cache
 
     static_assets.init_app(app)
     profiling.init_app(app)
     app.register_blueprint(admin_performance.bp)
-    # WSGI middleware, innermost first: anonymous cached pages are answered before Flask
-    # builds a request (one Redis GET); measurement wraps everything.
+    # WSGI middleware, innermost first: anonymous cached API reads and pages are answered before
+    # Flask builds a request (cache peeks only); measurement wraps everything.
+    fast_reads.init_app(app)
     page_cache.init_app(app)
     security_headers.init_app(app)  # around the page cache too: cached pages get the same headers
     instrumentation.init_app(app)

@@ -56,6 +56,11 @@ def _problem(value: str) -> str | None:
     return "must be valid Unicode text (no lone surrogates)"
 
 
+def clean(*values: str) -> bool:
+    """Whether none of these strings is one check_request() would reject (for paths that answer before it)."""
+    return not any(_BAD.search(v) for v in values)
+
+
 def _walk_json(data):
     """(field, message) for the first bad string in a parsed JSON body, keys included, or None.
 

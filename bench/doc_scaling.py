@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .doc_section import DOC
+from .doc_section import DOC, replace_between
 
 DEFAULT = Path(__file__).resolve().parent / "results" / "scaling.json"
 START, END = "<!-- bench.doc_scaling: start -->", "<!-- bench.doc_scaling: end -->"
@@ -38,9 +38,7 @@ def section(data: dict) -> str:
 
 def write(text: str, doc: Path = DOC) -> None:
     """Replace what stands between this section's two markers in doc."""
-    head, rest = doc.read_text().split(START, 1)
-    _, tail = rest.split(END, 1)
-    doc.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    doc.write_text(replace_between(doc.read_text(), text, START, END))
 
 
 if __name__ == "__main__":

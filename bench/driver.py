@@ -7,6 +7,8 @@ users and likes scale with it),
 BENCH_DATABASE_URL (a PostgreSQL *server*, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres:
 the run also seeds a database of its own there, runs the like path and the cache-off page on it and
 drops it), BENCH_SKIP_STALL=1 (no login-stall measurement).
+Targets are checked per round (bench/rounds.py: met only if met in every round); the load average
+is recorded around each round, with a warning when a round starts on a busy machine.
 """
 import importlib
 import json
@@ -25,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from . import login_stall, report
+from . import rounds as bench_rounds
 from .procs import ROOT, VENV_BIN, Processes, drain
 from .scenarios import Scenario, scenarios as base_scenarios
 
@@ -177,10 +180,16 @@ def median_of(runs: list[dict]) -> dict:
     return merged
 
 
-def run_all(ctx: Context, procs: Processes, chosen: list[Scenario]) -> dict:
+def run_all(ctx: Context, procs: Processes, chosen: list[Scenario], label: str = "sqlite") -> tuple[dict, list]:
+    """(median figures per scenario with each round's, the load average before/after each round)."""
     duration, warmup, rounds = env_int("BENCH_DURATION", 10), env_int("BENCH_WARMUP", 2), env_int("BENCH_ROUNDS", 3)
+    cores = os.cpu_count() or 1
     runs = {s.name: [] for s in chosen}
+    loads = []
     for rnd in range(1, rounds + 1):
+        before = bench_rounds.load_now()
+        if bench_rounds.busy(before, cores):
+            print("bench: " + bench_rounds.warning(f"before {label} round {rnd}", before, cores), flush=True)
         # Alternate scenarios so drift hits them all alike, and reverse the order every other round
         # (A B B A): the first of a pair (e.g. /hello with and without instrumentation) is not always first.
         for sc in (chosen if rnd % 2 else list(reversed(chosen))):
@@ -192,7 +201,8 @@ def run_all(ctx: Context, procs: Processes, chosen: list[Scenario]) -> dict:
             runs[sc.name].append(result)
             print(f"bench: round {rnd} {sc.name:18s} {result['rps']:9.1f} req/s  p50 {report._fmt(result['p50_ms'], 2)} ms"
                   f"  p99 {report._fmt(result['p99_ms'], 2)} ms", flush=True)
-    return {name: median_of(r) for name, r in runs.items()}
+        loads.append({"pass": label, "round": rnd, "before": before, "after": bench_rounds.load_now()})
+    return {name: median_of(r) for name, r in runs.items()}, loads
 
 
 def main() -> None:
@@ -203,7 +213,7 @@ def main() -> None:
     started, load_before = time.monotonic(), os.getloadavg()
     seed(env, db_file)
     procs = Processes(WORK)
-    stall = {}
+    stall, round_loads = {}, []
     try:
         urls = {"product": procs.gunicorn("product", "bench.bench_app:app", dict(env, BENCH_VARIANT="full")),
                 "nocache": procs.gunicorn("nocache", "bench.bench_app:app", dict(env, BENCH_VARIANT="nocache")),
@@ -215,7 +225,7 @@ def main() -> None:
         ctx = Context(urls=urls)
         prepare(ctx, env)
         chosen = all_scenarios(ctx)
-        results = run_all(ctx, procs, chosen)
+        results, round_loads = run_all(ctx, procs, chosen)
         if os.environ.get("BENCH_SKIP_STALL") != "1":
             stall = measure_login_stall(procs, env)
     finally:
@@ -228,6 +238,7 @@ def main() -> None:
             "only": os.environ.get("BENCH_ONLY", ""),
             # The machine may be shared: its load average (1, 5, 15 min) before and after the run.
             "loadavg_before": [round(x, 1) for x in load_before], "loadavg_after": [round(x, 1) for x in os.getloadavg()],
+            "round_loads": round_loads, "busy_factor": bench_rounds.BUSY_FACTOR,
             "notes": {s.name: s.note for s in chosen}, "connections": {s.name: s.connections for s in chosen}}
     report.write_all(results, meta, BENCH / "results", postgres=postgres, login_stall=stall)
 
@@ -266,7 +277,7 @@ def run_postgres(server_url: str) -> dict:
         prepare(ctx, env)
         only = {s.strip() for s in os.environ.get("BENCH_ONLY", "").split(",") if s.strip()}
         chosen = [s for s in base_scenarios(ctx) if s.name in POSTGRES_SCENARIOS and (not only or s.name in only)]
-        results = run_all(ctx, procs, chosen)
+        results, round_loads = run_all(ctx, procs, chosen, "postgresql")
         with admin.connect() as con:
             version = con.execute(sa.text("SHOW server_version")).scalar()
     finally:
@@ -275,7 +286,7 @@ def run_postgres(server_url: str) -> dict:
         with admin.connect() as con:
             con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    return {"server_version": version, "scenarios": results}
+    return {"server_version": version, "scenarios": results, "round_loads": round_loads}
 
 
 def cleanup_redis(env: dict, run_id: str) -> None:

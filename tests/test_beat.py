@@ -5,7 +5,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import redis
-from sqlalchemy import update
 
 from application.config import redis_db_url
 from application.data import data_access
@@ -65,7 +64,7 @@ def test_publish_scheduled_articles_when_due_once(redis_app):
         author = factories.make_user("psauthor", roles=("author",))
         due = factories.make_article(author, title="Due now", status="scheduled")
         later = factories.make_article(author, title="Later", status="scheduled")
-        db.session.execute(update(Article).where(Article.id == due["id"]).values(publish_at=utcnow() - timedelta(minutes=1)))
+        db.session.get(Article, due["id"]).publish_at = utcnow() - timedelta(minutes=1)
         db.session.commit()
     client = app.test_client()
     assert "Due now" not in client.get("/").get_data(as_text=True)  # page cached without it
@@ -155,7 +154,7 @@ def test_real_beat_fires_a_job(stack_app, worker, tmp_path):
     with app.app_context():
         author = factories.make_user("rbauthor", roles=("author",))
         article = factories.make_article(author, title="Beat me", status="scheduled")
-        db.session.execute(update(Article).where(Article.id == article["id"]).values(publish_at=utcnow()))
+        db.session.get(Article, article["id"]).publish_at = utcnow()
         db.session.commit()
     schedule = {"publish-scheduled-articles": {"task": "beat.publish_scheduled_articles", "schedule": 1.0}}
     beat = start_beat({**app.config["BS_OVERRIDES"], "CELERY_BEAT_SCHEDULE": schedule}, tmp_path)

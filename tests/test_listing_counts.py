@@ -129,7 +129,7 @@ def test_migration_backfills_the_counters(app, runner, make_user, make_article):
     make_article(author, status="draft", tags=["alpha"])
     expected = _counters(app)
     assert expected[("published", 0)] == 3
-    for args in (["db", "downgrade", "0003"], ["db", "upgrade"]):
+    for args in (["db", "downgrade", "0004"], ["db", "upgrade"]):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
     assert _counters(app) == expected

@@ -238,3 +238,17 @@ def test_hostile_ids_and_strings_are_4xx_not_500(rw, jake):
     r = rw.call("POST", "/articles", jake, json={"article": {"title": "a\x00", "description": "d", "body": "b"}})
     assert r.status_code == 422 and errors(r) == ["title: must not contain NUL characters"]
     assert rw.call("GET", "/articles?offset=99999999999999999999").status_code == 422
+
+
+def test_an_oversized_body_is_a_documented_413_in_the_usual_shape(rw, jake, client):
+    """MAX_CONTENT_LENGTH answers 413 as JSON errors, and the API document lists it for every body route."""
+    article = rw.create_article(jake)
+    body = b'{"article": {"body": "' + b"a" * (client.application.config["MAX_CONTENT_LENGTH"] + 1) + b'"}}'
+    r = client.put(f"/api/articles/{article['slug']}", data=body, content_type="application/json",
+                   headers={"Authorization": f"Token {jake['token']}"})
+    assert r.status_code == 413 and r.get_json()["errors"]["body"]
+    assert rw.call("GET", f"/articles/{article['slug']}").get_json()["article"]["body"] == article["body"]
+    doc = client.get("/api/openapi.json").get_json()
+    with_body = [(path, method) for path, ops in doc["paths"].items() for method, op in ops.items()
+                 if "requestBody" in op]
+    assert with_body and all("413" in doc["paths"][p][m]["responses"] for p, m in with_body)

@@ -228,3 +228,76 @@ def test_sqlite_full_text_index_is_complete_after_seeding_and_its_trigger_is_bac
         word = db.session.scalar(select(Article.title).order_by(Article.id)).split()[-1].lower()
         found = db.session.scalar(text("SELECT count(*) FROM article_fts WHERE article_fts MATCH :w"), {"w": word})
         assert found >= 1
+
+
+def _pg_app(tmp_path):
+    dbs = _Databases("postgresql", tmp_path)
+    return dbs, dbs.app()
+
+
+VECTOR_CHECK = ("SELECT count(*), count(*) FILTER (WHERE search_vector IS DISTINCT FROM "
+                "article_search_vector(title, description, body)) FROM article")
+TRIGGER_STATE = "SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'article'::regclass AND tgname = 'article_search_vector'"
+
+
+def test_postgresql_search_vectors_from_the_helpers_equal_the_trigger_and_search_finds_articles(tmp_path):
+    dbs, app = _pg_app(tmp_path)
+    try:
+        with app.app_context():
+            seed(300, 20, 500, 4, as_of=AS_OF)
+            assert tuple(db.session.execute(text(VECTOR_CHECK)).one()) == (300, 0)
+            assert db.session.scalar(text(TRIGGER_STATE)) == "O"  # enabled again after the load
+            # The trigger keeps the column right for ordinary writes after the seed.
+            article = db.session.scalar(select(Article).order_by(Article.id).limit(1))
+            article.body = "zymurgy and quasicrystals"
+            db.session.commit()
+            assert tuple(db.session.execute(text(VECTOR_CHECK)).one()) == (300, 0)
+            assert db.session.scalar(text("SELECT count(*) FROM article WHERE search_vector @@ "
+                                          "websearch_to_tsquery('english', 'quasicrystal')")) == 1
+            # The GIN index and the like table's keys are back.
+            indexes = set(db.session.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename IN "
+                                                  "('article', 'like')")))
+            assert {"ix_article_search_vector", "like_pkey", "uq_like_user_article", "article_slug_key"} <= indexes
+    finally:
+        dbs.close()
+
+
+def test_postgresql_seed_failing_after_the_articles_leaves_trigger_keys_and_no_rows(tmp_path, monkeypatch):
+    from application.data import seed as seed_module
+
+    def fail(*args):
+        raise RuntimeError("likes failed")
+
+    monkeypatch.setattr(seed_module, "_write_likes", fail)  # after the articles' trigger-off load
+    dbs, app = _pg_app(tmp_path)
+    try:
+        with app.app_context():
+            with pytest.raises(RuntimeError, match="likes failed"):
+                seed(50, 10, 100, 1)
+            assert db.session.scalar(select(func.count()).select_from(Article)) == 0
+            assert db.session.scalar(text(TRIGGER_STATE)) == "O"
+            names = set(db.session.scalars(text("SELECT conname FROM pg_constraint WHERE conrelid = 'article'::regclass")))
+            assert "article_slug_key" in names
+    finally:
+        dbs.close()
+
+
+def test_postgresql_revision_0004_down_and_up_keeps_every_vector_right(tmp_path):
+    from flask_migrate import downgrade, upgrade
+
+    generated = "SELECT attgenerated FROM pg_attribute WHERE attrelid = 'article'::regclass AND attname = 'search_vector'"
+    dbs, app = _pg_app(tmp_path)
+    try:
+        with app.app_context():
+            seed(40, 5, 30, 2, as_of=AS_OF)
+            db.session.remove()
+            downgrade(revision="0003")  # back to the generated column, recomputed for every row
+            assert db.session.scalar(text(generated)) == "s"
+            assert db.session.scalar(text("SELECT count(*) FROM article WHERE search_vector IS NULL")) == 0
+            db.session.remove()
+            upgrade()
+            assert db.session.scalar(text(generated)) == ""
+            assert tuple(db.session.execute(text(VECTOR_CHECK)).one()) == (40, 0)
+            db.session.remove()
+    finally:
+        dbs.close()

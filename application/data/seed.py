@@ -6,9 +6,11 @@ over the last four weeks, so "Most liked this week" has something to show. Each 
 email is user<N>@example.com with the password below (scripts log in with them); names,
 usernames, bios and avatars are readable. Article.like_count equals the like rows.
 """
+import os
 import random
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import date, datetime, timezone
 
 from flask_security import hash_password
@@ -21,6 +23,8 @@ from .data_access.week_likes import rebuild_week_likes
 from .models import Article, Like, Role, Tag, User
 from .seed_content import article_text, bio, person, slug_base
 from .seed_load import DAY, Loader, Timestamps, prefetched
+from . import seed_search
+from .seed_search import ARTICLE_TYPES, ParallelVectors
 from .seed_plan import STATUS_NAMES, ArticlePlan, LikePlan
 from .seed_vocab import TAGS, TOPICS
 
@@ -64,10 +68,7 @@ def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=la
             tag_ids = _ensure_tags()
             aid0 = 1 + (db.session.scalar(select(func.max(Article.id))) or 0)
             _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_value, now, stamp, progress)
-            with loader.deferred("like"):
-                like0 = 1 + (db.session.scalar(select(func.max(Like.id))) or 0)
-                loader.load("like", ("id", "user_id", "article_id", "created_at"),
-                            likes_plan.rows(uid0, aid0, like0, stamp), progress, batch=50_000)
+            _write_likes(loader, likes_plan, uid0, aid0, stamp, progress)
             loader.sync_sequences(("user", "article", "tag", "like"))
             if follows_count:
                 _write_follows(loader, uid0, users, n_authors, follows_count, seed_value, progress)
@@ -128,24 +129,44 @@ def _ensure_tags() -> dict[str, int]:
 def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_value, now, stamp, progress):
     columns = ("id", "title", "slug", "description", "body", "status", "publish_at", "created_at", "updated_at",
                "like_count")
-    batches = _article_batches(plan, likes_plan.counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp)
-    with loader.deferred("article"), loader.deferred("article_authors"), loader.deferred("article_tags"), \
-            loader.full_text_deferred("article"):
-        for rows, authors, tags in prefetched(batches):  # the next batch's text is written meanwhile
-            loader.load("article", columns, rows)
+    vectors, types, size = None, None, ARTICLE_BATCH
+    with ExitStack() as stack:
+        for table in ("article", "article_authors", "article_tags"):
+            stack.enter_context(loader.deferred(table))
+        stack.enter_context(loader.full_text_deferred("article"))
+        if seed_search.applies(db.session):  # PostgreSQL: vectors on helper connections, binary COPY
+            stack.enter_context(seed_search.trigger_disabled(db.session))
+            vectors = ParallelVectors(db.engine, os.cpu_count() or 1)
+            stack.callback(vectors.close)
+            stamp, columns, types = seed_search.stamp_datetime, columns + ("search_vector",), ARTICLE_TYPES
+            size = seed_search.BATCH  # one more stage in flight: smaller batches keep the peak RSS down
+        batches = prefetched(_article_batches(plan, likes_plan.counts, uid0, aid0, beats, tag_ids, seed_value, now,
+                                              stamp, size))  # the next batch's text is written meanwhile
+        if vectors:
+            batches = prefetched(vectors.attach(batches))
+        stack.callback(batches.close)  # on an error, stop the producer threads before the helpers close
+        for rows, authors, tags in batches:
+            loader.load("article", columns, rows, types=types)
             loader.load("article_authors", ("article_id", "user_id"), authors)
             loader.load("article_tags", ("article_id", "tag_id"), tags)
             progress(len(rows))
 
 
-def _article_batches(plan, like_counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp):
-    """(article rows, author links, tag links) per ARTICLE_BATCH articles; pure computation, no database."""
+def _write_likes(loader, likes_plan, uid0, aid0, stamp, progress):
+    with loader.deferred("like"):
+        like0 = 1 + (db.session.scalar(select(func.max(Like.id))) or 0)
+        loader.load("like", ("id", "user_id", "article_id", "created_at"),
+                    likes_plan.rows(uid0, aid0, like0, stamp), progress, batch=50_000)
+
+
+def _article_batches(plan, like_counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp, size=ARTICLE_BATCH):
+    """(article rows, author links, tag links) per `size` articles; pure computation, no database."""
     rng = random.Random(f"{seed_value}:text")
     slugs: dict[str, int] = {}
     used: set[str] = set()
-    for start in range(0, len(plan.status), ARTICLE_BATCH):
+    for start in range(0, len(plan.status), size):
         rows, authors, tags = [], [], []
-        for i in range(start, min(start + ARTICLE_BATCH, len(plan.status))):
+        for i in range(start, min(start + size, len(plan.status))):
             aid, author = aid0 + i, rng.randrange(len(beats))
             topic = rng.choice(beats[author])
             title, summary, body = article_text(rng, topic)

@@ -7,13 +7,13 @@ ix_article_status_publish_at gains id as its last column, so a keyset seek on (p
 is one index range on PostgreSQL (SQLite keeps the rowid in every index anyway).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

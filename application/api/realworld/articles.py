@@ -21,12 +21,31 @@ def _viewer() -> tuple[int | None, set[str]]:
     return (user.id, {role.name for role in user.roles}) if user is not None else (None, set())
 
 
-def visible_article(slug: str) -> dict:
-    """The article card, or 404; drafts and scheduled articles only for those who may edit them."""
+def visible_article(slug: str, viewer: tuple | None = None) -> dict:
+    """The article card, or 404; drafts and scheduled articles only for those who may edit them.
+
+    viewer: (user id, role names); None means the caller of this request."""
     card = data_access.get_api_article(slug)
-    if card is None or not data_access.may_see(card["status"], card["author_ids"], *_viewer()):
+    if card is None or not data_access.may_see(card["status"], card["author_ids"], *(viewer or _viewer())):
         raise ApiError(404, f"slug: no article {slug!r}")
     return card
+
+
+# The answers of the cached reads, for a given caller: the views below and the anonymous fast path
+# (fast_reads.py) both build them here, so the two cannot drift apart.
+def list_answer(args: dict, user_id: int | None) -> dict:
+    """GET /articles for validated ArticleFilters args."""
+    tag, author, limit, offset = args.get("tag"), args.get("author"), args["limit"], args["offset"]
+    if args.get("favorited") is not None:
+        page = data_access.list_api_articles_favorited(args["favorited"], tag, author, limit, offset)
+    else:
+        page = data_access.list_api_articles(tag, author, limit, offset)
+    return article_list(page, user_id, author=author)
+
+
+def article_answer(slug: str, user_id: int | None, viewer: tuple | None = None) -> dict:
+    """GET /articles/<slug> (ApiError 404 if this viewer may not see it)."""
+    return single_article(visible_article(slug, viewer), user_id)
 
 
 def _editable(slug: str) -> dict:
@@ -40,13 +59,7 @@ def _editable(slug: str) -> dict:
 @operation("Get recent articles globally", tag="Articles", auth="optional", query_schema=schemas.ArticleFilters,
      responses={200: schemas.MultipleArticlesResponse, 401: None, 422: schemas.GenericError})
 def list_articles():
-    args = query(schemas.ArticleFilters)
-    tag, author, limit, offset = args.get("tag"), args.get("author"), args["limit"], args["offset"]
-    if args.get("favorited") is not None:
-        page = data_access.list_api_articles_favorited(args["favorited"], tag, author, limit, offset)
-    else:
-        page = data_access.list_api_articles(tag, author, limit, offset)
-    return jsonify(article_list(page, current_user_id(), author=author))
+    return jsonify(list_answer(query(schemas.ArticleFilters), current_user_id()))
 
 
 @bp.get("/articles/feed")
@@ -74,7 +87,7 @@ def create_article():
 @operation("Get an article", tag="Articles", auth="optional",
      responses={200: schemas.SingleArticleResponse, 401: None, 404: schemas.GenericError})
 def get_article(slug: str):
-    return jsonify(single_article(visible_article(slug), current_user_id()))
+    return jsonify(article_answer(slug, current_user_id()))
 
 
 @bp.put("/articles/<slug>")

@@ -45,6 +45,9 @@ def _operation(meta: dict, params: list[dict]) -> dict:
         if schema is not None:
             response["content"] = {"application/json": {"schema": schema}}
         op["responses"][str(status)] = response
+    if meta["body"] is not None:  # MAX_CONTENT_LENGTH: any route with a body may answer it
+        op["responses"].setdefault("413", {"description": "Request body too large", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/GenericErrorModel"}}}})
     return op
 
 

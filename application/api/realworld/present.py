@@ -3,9 +3,14 @@
 data_access returns snake_case dicts with every author of an article; the camelCase shape,
 and which author an article is shown under, are decided here.
 """
+from contextvars import ContextVar
+
 from flask import request
 
 from application.data import data_access
+
+# The site's root URL when an answer is built outside a Flask request (fast_reads.py sets it).
+url_root: ContextVar[str | None] = ContextVar("bs_api_url_root", default=None)
 
 
 def profile(author: dict | None, following: bool) -> dict:
@@ -16,7 +21,10 @@ def profile(author: dict | None, following: bool) -> dict:
 
 def absolute_url(path: str) -> str:
     """A site path (a default avatar) as a full URL: front ends on another origin load it as is."""
-    return request.url_root.rstrip("/") + path if path.startswith("/") else path
+    if not path.startswith("/"):
+        return path
+    root = url_root.get()
+    return (root if root is not None else request.url_root.rstrip("/")) + path
 
 
 def _shown_author(card: dict, username: str | None = None, followed: set[int] = frozenset()) -> dict | None:

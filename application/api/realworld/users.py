@@ -89,8 +89,13 @@ def _author_or_404(username: str) -> dict:
 @operation("Get a profile", tag="Profile", auth="optional",
      responses={200: schemas.ProfileResponse, 401: None, 404: schemas.GenericError})
 def get_profile(username: str):
+    return jsonify(profile_answer(username, current_user_id()))
+
+
+def profile_answer(username: str, user_id: int | None) -> dict:
+    """GET /profiles/<username> for this caller (ApiError 404 if there is none); also the fast path's."""
     author = _author_or_404(username)
-    return jsonify({"profile": profile(author, data_access.is_following(current_user_id(), author["id"]))})
+    return {"profile": profile(author, data_access.is_following(user_id, author["id"]))}
 
 
 @bp.post("/profiles/<username>/follow")

@@ -18,7 +18,7 @@ from .articles import (  # noqa: F401
     ArticleError, create_article, delete_article, get_api_article, get_article_for_edit, publish_due_articles, update_article,
 )
 from .cached import (  # noqa: F401
-    MOST_LIKED_LIMIT, article_visible_to, get_article, get_article_visibility, get_author, get_display_name, get_like_count, list_api_articles,
+    MOST_LIKED_LIMIT, article_visible_to, hits_only, get_article, get_article_visibility, get_author, get_display_name, get_like_count, list_api_articles,
     list_author_articles, list_comments, list_published_page, list_sitemap_entries, list_tag_names,
     most_liked_this_week, search_articles,
 )
