@@ -187,9 +187,10 @@ def run_all(ctx: Context, procs: Processes, chosen: list[Scenario], label: str =
     runs = {s.name: [] for s in chosen}
     loads = []
     for rnd in range(1, rounds + 1):
-        before = bench_rounds.load_now()
-        if bench_rounds.busy(before, cores):
-            print("bench: " + bench_rounds.warning(f"before {label} round {rnd}", before, cores), flush=True)
+        drain(procs.pids())
+        before, cpu_busy = bench_rounds.load_now(), bench_rounds.cpu_busy_now()
+        if bench_rounds.busy(before, cores, cpu_busy):
+            print("bench: " + bench_rounds.warning(f"before {label} round {rnd}", before, cores, cpu_busy), flush=True)
         # Alternate scenarios so drift hits them all alike, and reverse the order every other round
         # (A B B A): the first of a pair (e.g. /hello with and without instrumentation) is not always first.
         for sc in (chosen if rnd % 2 else list(reversed(chosen))):
@@ -201,7 +202,8 @@ def run_all(ctx: Context, procs: Processes, chosen: list[Scenario], label: str =
             runs[sc.name].append(result)
             print(f"bench: round {rnd} {sc.name:18s} {result['rps']:9.1f} req/s  p50 {report._fmt(result['p50_ms'], 2)} ms"
                   f"  p99 {report._fmt(result['p99_ms'], 2)} ms", flush=True)
-        loads.append({"pass": label, "round": rnd, "before": before, "after": bench_rounds.load_now()})
+        loads.append({"pass": label, "round": rnd, "before": before, "cpu_busy": cpu_busy,
+                      "after": bench_rounds.load_now()})
     return {name: median_of(r) for name, r in runs.items()}, loads
 
 

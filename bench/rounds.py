@@ -5,13 +5,20 @@ for the medians, so a target row added to report.targets() gets this for free). 
 if it is met in every round: a target met once and missed on a rerun is not met. Its value is
 the median of the rounds, shown with the min and max (the spread).
 
-The load average is read before and after each round; a round that starts with a 1-minute load
-above BUSY_FACTOR x cores ran on a busy machine, and the run says so.
+The load average is read before and after each round (for the record). Whether a round starts on a
+busy machine is measured, not inferred from it: the 1-minute load average still carries the previous
+round's own load (wrk and the servers keep 2 cores busy, and it decays over minutes), so before each
+round, with the bench's servers idle (drained), the machine's CPU busy share is sampled from
+/proc/stat for BUSY_SAMPLE_SECONDS: above BUSY_SHARE, something else is running, and the run says so.
+Where /proc/stat is missing, the load average decides (above BUSY_FACTOR x cores).
 """
 import os
 import statistics
+import time
 
 BUSY_FACTOR = 0.5
+BUSY_SHARE = 0.25  # of all cores, busy while the bench itself is idle
+BUSY_SAMPLE_SECONDS = 2.0
 RULE = "a target is met only if it is met in every round; value = median of the rounds (min / max)"
 
 
@@ -51,7 +58,9 @@ def over_rounds(target_fn, *results_per_pass) -> list[dict]:
     return combine([target_fn(*(s[i] for s in split)) for i in range(rounds)])
 
 
-def busy(loadavg: list[float], cores: int) -> bool:
+def busy(loadavg: list[float], cores: int, cpu_busy: float | None = None) -> bool:
+    if cpu_busy is not None:
+        return cpu_busy > BUSY_SHARE
     return loadavg[0] > BUSY_FACTOR * cores
 
 
@@ -59,19 +68,43 @@ def load_now() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def warning(label: str, loadavg: list[float], cores: int) -> str:
-    return (f"WARNING: machine busy {label}: 1-min load average {loadavg[0]:.2f} > {BUSY_FACTOR} x {cores} cores; "
-            "this round's figures are not those of a quiet machine")
+def _cpu_times() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot, or None without /proc/stat."""
+    try:
+        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def cpu_busy_now(seconds: float = BUSY_SAMPLE_SECONDS) -> float | None:
+    """The machine's CPU busy share (0..1 of all cores) over the next few seconds, or None."""
+    first = _cpu_times()
+    time.sleep(seconds)
+    second = _cpu_times()
+    if first is None or second is None or second[1] == first[1]:
+        return None
+    return round((second[0] - first[0]) / (second[1] - first[1]), 3)
+
+
+def warning(label: str, loadavg: list[float], cores: int, cpu_busy: float | None = None) -> str:
+    if cpu_busy is not None:
+        why = f"{cpu_busy:.0%} of the CPU busy with the bench idle (> {BUSY_SHARE:.0%})"
+    else:
+        why = f"1-min load average {loadavg[0]:.2f} > {BUSY_FACTOR} x {cores} cores"
+    return f"WARNING: machine busy {label}: {why}; this round's figures are not those of a quiet machine"
 
 
 def busy_lines(round_loads: list[dict], cores: int) -> list[str]:
     """A warning per round that started on a busy machine (round_loads: what the driver recorded)."""
-    return [warning(f"before {r['pass']} round {r['round']}", r["before"], cores)
-            for r in round_loads if busy(r["before"], cores)]
+    return [warning(f"before {r['pass']} round {r['round']}", r["before"], cores, r.get("cpu_busy"))
+            for r in round_loads if busy(r["before"], cores, r.get("cpu_busy"))]
 
 
 def load_lines(round_loads: list[dict]) -> list[str]:
     return [f"{r['pass']} round {r['round']}: load average (1/5/15 min) {r['before']} before, {r['after']} after"
+            + (f"; CPU busy before (bench idle) {r['cpu_busy']:.0%}" if r.get("cpu_busy") is not None else "")
             for r in round_loads]
 
 

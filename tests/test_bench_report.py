@@ -98,6 +98,17 @@ def test_busy_rounds_are_flagged_from_the_load_before_each_round():
     assert rounds.busy_lines(loads, cores=8) == []
 
 
+def test_busy_is_the_cpu_share_measured_with_the_bench_idle_when_there_is_one():
+    """The load average lags (the previous round's own load): a measured CPU share decides when recorded."""
+    after_a_round = [{"pass": "sqlite", "round": 2, "before": [2.0, 2.0, 1.5], "cpu_busy": 0.03, "after": [2.1, 2.0, 1.6]}]
+    assert rounds.busy_lines(after_a_round, cores=2) == []
+    shared = [{"pass": "sqlite", "round": 2, "before": [0.2, 0.2, 0.2], "cpu_busy": 0.6, "after": [0.9, 0.4, 0.3]}]
+    lines = rounds.busy_lines(shared, cores=2)
+    assert len(lines) == 1 and "60% of the CPU busy" in lines[0]
+    assert "CPU busy before (bench idle) 60%" in rounds.load_lines(shared)[0]
+    assert rounds.cpu_busy_now(0.2) is None or 0 <= rounds.cpu_busy_now(0.2) <= 1
+
+
 def _data(loads):
     results = _results()
     meta = {"run_id": "abc", "cores": 2, "rounds": 3, "duration_s": 2, "wall_s": 10.0, "only": "", "page_bytes": 1,
