@@ -114,17 +114,31 @@ def _delete_queue_keys(queue: str) -> None:
     client.close()
 
 
-@pytest.fixture
-def stack_app(tmp_path, cache_prefix):
-    """App on real Redis with tasks sent to the broker (not eager), on a queue of its own."""
+def stack_config(tmp_path, cache_prefix, **extra):
+    """Config on real Redis with tasks sent to the broker (not eager), on a queue of its own."""
     suffix = uuid.uuid4().hex[:8]
-    cfg = make_config(
+    return make_config(
         tmp_path,
         CACHE_TYPE="application.data.cache_backend.ResilientRedisCache", CACHE_KEY_PREFIX=cache_prefix,
         CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE=f"test-{RUN_ID}-{suffix}",
         CELERY_RESULT_EXPIRES=600, CELERY_OPTIONS={"worker_enable_remote_control": False},
-        SSE_HEARTBEAT_SECONDS=1, SSE_CLIENT_NAME=f"bs-test-{RUN_ID}-{suffix}",
+        SSE_CLIENT_NAME=f"bs-test-{RUN_ID}-{suffix}", **extra,
     )
+
+
+def post_json(url: str, token: str, timeout: float = 30) -> dict:
+    """POST with an auth token and no body (a like or unlike); asserts 202 and returns the JSON."""
+    request = urllib.request.Request(url, method="POST", data=b"", headers={
+        "Accept": "application/json", "Authentication-Token": token})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        assert response.status == 202
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def stack_app(tmp_path, cache_prefix):
+    """App on real Redis with tasks sent to the broker (not eager), on a queue of its own."""
+    cfg = stack_config(tmp_path, cache_prefix, SSE_HEARTBEAT_SECONDS=1)
     app = build_app(cfg)
     app.config["BS_OVERRIDES"] = config_overrides(cfg)
     yield app

@@ -5,7 +5,6 @@ import json
 import random
 import time
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -22,9 +21,9 @@ from application.jobs import pending, tasks
 from application.jobs.dispatch import queue_like_aggregation
 
 from . import factories
-from .conftest import RUN_ID, build_app, make_config
+from .conftest import build_app
 from .fault_helpers import wait_until
-from .processes import _delete_queue_keys, config_overrides, start_gunicorn, start_worker
+from .processes import _delete_queue_keys, config_overrides, post_json, stack_config, start_gunicorn, start_worker
 
 
 class Statements:
@@ -158,14 +157,7 @@ def test_a_stale_claim_is_taken_over_by_the_next_flush(redis_app):
 @pytest.fixture
 def batch_app(tmp_path, cache_prefix):
     """App on real Redis, tasks sent to a queue of its own; the watcher re-sends after 1 s."""
-    suffix = uuid.uuid4().hex[:8]
-    cfg = make_config(
-        tmp_path,
-        CACHE_TYPE="application.data.cache_backend.ResilientRedisCache", CACHE_KEY_PREFIX=cache_prefix,
-        CELERY_TASK_ALWAYS_EAGER=False, CELERY_TASK_DEFAULT_QUEUE=f"test-{RUN_ID}-{suffix}",
-        CELERY_RESULT_EXPIRES=600, CELERY_OPTIONS={"worker_enable_remote_control": False},
-        SSE_CLIENT_NAME=f"bs-test-{RUN_ID}-{suffix}", LIKE_RECOUNT_CONFIRM_SECONDS=1, LIKE_RECOUNT_TICK_SECONDS=0.2,
-    )
+    cfg = stack_config(tmp_path, cache_prefix, LIKE_RECOUNT_CONFIRM_SECONDS=1, LIKE_RECOUNT_TICK_SECONDS=0.2)
     app = build_app(cfg)
     app.extensions["celery"].conf.task_always_eager = False
     app.config["BS_OVERRIDES"] = config_overrides(cfg)
@@ -175,14 +167,6 @@ def batch_app(tmp_path, cache_prefix):
         db.session.remove()
         db.engine.dispose()
     _delete_queue_keys(cfg.CELERY_TASK_DEFAULT_QUEUE)
-
-
-def _post(url: str, token: str) -> dict:
-    request = urllib.request.Request(url, method="POST", data=b"", headers={
-        "Accept": "application/json", "Authentication-Token": token})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 202
-        return json.loads(response.read())
 
 
 def _shown(base: str, article: dict) -> tuple[int, int]:
@@ -214,7 +198,7 @@ def test_concurrent_likes_on_many_articles_end_exact_everywhere(batch_app, tmp_p
         ops = [(rng.choice(tokens), rng.choice(articles), "like" if rng.random() < 0.7 else "unlike")
                for _ in range(400)]
         with ThreadPoolExecutor(max_workers=16) as pool:
-            answers = list(pool.map(lambda op: _post(f"{base}/articles/{op[1]['slug']}/{op[2]}", op[0]), ops))
+            answers = list(pool.map(lambda op: post_json(f"{base}/articles/{op[1]['slug']}/{op[2]}", op[0]), ops))
         task_ids = {a["task_id"] for a in answers}
         assert len(task_ids) < len(ops) / 2, "likes must share flushes"
         for task_id in task_ids:

@@ -2,7 +2,6 @@
 import json
 import random
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import redis
@@ -16,7 +15,7 @@ from application.extensions import cache, db
 
 from . import factories
 from .conftest import REDIS_BASE, TEST_SSE_DB, login
-from .processes import stack_app, start_worker, web, worker  # noqa: F401  (fixtures)
+from .processes import post_json, stack_app, start_worker, web, worker  # noqa: F401  (fixtures)
 
 
 def _subscribe(app):
@@ -74,14 +73,6 @@ def test_like_runs_the_task_in_a_real_worker(stack_app, worker):
     assert "likes.flush_like_counts" in worker.output()
 
 
-def _post(url: str, token: str) -> dict:
-    request = urllib.request.Request(url, method="POST", data=b"", headers={
-        "Accept": "application/json", "Authentication-Token": token})
-    with urllib.request.urlopen(request, timeout=20) as response:
-        assert response.status == 202
-        return json.loads(response.read())
-
-
 def test_concurrent_likes_end_with_the_exact_row_count(stack_app, web, tmp_path):
     app = stack_app
     # Two worker processes, so aggregation tasks for one article really race each other.
@@ -97,7 +88,7 @@ def test_concurrent_likes_end_with_the_exact_row_count(stack_app, web, tmp_path)
         assert len({t for t, _ in ops}) < len(ops)  # users repeat themselves
         urls = {verb: f"{web}/articles/{article['slug']}/{verb}" for verb in ("like", "unlike")}
         with ThreadPoolExecutor(max_workers=16) as pool:
-            answers = list(pool.map(lambda op: _post(urls[op[1]], op[0]), ops))
+            answers = list(pool.map(lambda op: post_json(urls[op[1]], op[0], timeout=20), ops))
         for answer in answers:
             AsyncResult(answer["task_id"]).get(timeout=30)
         with app.app_context():
