@@ -1,5 +1,4 @@
 """Like writers (the row at once; the denormalised counts by a job, in batches) and per-user like reads."""
-import contextlib
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
@@ -182,7 +181,7 @@ def _like_count_clearing(articles: list[Article], counts: dict[int, int], pages:
              for a in articles]
 
     def clear() -> None:
-        with _store_batch():  # one Redis pipeline for all the revokes and bumps, where store has it
+        with store.batch():  # one Redis pipeline for all the revokes and bumps
             for article_id, slug, author_ids, page, _ in shown:
                 invalidate.like_count_changed(article_id, slug, author_ids, page, per_page)
             if week_changed and not shown:  # a tally moved with no count (aged likes): only the sidebar
@@ -191,11 +190,6 @@ def _like_count_clearing(articles: list[Article], counts: dict[int, int], pages:
             if public:  # /stream is public: no event names a draft
                 events.publish("like_count", {"article_id": article_id, "like_count": counts[article_id]})
     return clear
-
-
-def _store_batch():
-    # store.batch() (revokes and bumps collected into one pipeline) is on its way; until then, one by one.
-    return getattr(store, "batch", contextlib.nullcontext)()
 
 
 def reconcile_all_like_counts() -> int:
