@@ -17,11 +17,12 @@ from flask import Flask, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import user_logged_out
 from flask_principal import AnonymousIdentity, Principal
-from flask_security import SQLAlchemyUserDatastore, user_registered
+from flask_security import user_registered
 
 from application import password_hashing
 from application.extensions import db, security
 
+from .data.data_access.accounts import UserDatastore
 from .data.models import Role, User
 
 
@@ -29,7 +30,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("SECURITY_RETURN_GENERIC_RESPONSES", True)
     # Only with CSRF on: Flask-Security 5.9's logout view crashes on a form without a csrf field.
     app.config.setdefault("SECURITY_LOGOUT_CSRF", app.config.get("WTF_CSRF_ENABLED", True))
-    datastore = SQLAlchemyUserDatastore(db, User, Role)
+    datastore = UserDatastore(db, User, Role)
     security.init_app(app, datastore)
     password_hashing.install(app)  # argon2 off the gevent hub
     user_registered.connect(_give_reader_role, app)

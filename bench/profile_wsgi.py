@@ -1,7 +1,8 @@
 """Profile the hit path in-process: the production config on Redis and a seeded database, the whole
 WSGI stack (instrumentation, security headers, fast paths, Flask) called in a loop, no HTTP server.
 
-    python -m bench.profile_wsgi /api/tags /api/profiles/<u> [--requests 2000] [--mode cpu|pyinstrument|cprofile] [--cache-off]
+    python -m bench.profile_wsgi /api/tags /api/profiles/<u> [--requests 2000] [--mode cpu|pyinstrument|cprofile]
+        [--cache-off] [--no-instr]
 
 DATABASE_URL defaults to the bench's SQLite file (bench/results/work/bench.sqlite3: run the bench
 once, or seed one); the cache uses Redis DB 9 (REDIS_URL) under its own key prefix. `cpu` prints
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _app(redis_url: str, cache_off: bool = False):
+def _app(redis_url: str, cache_off: bool = False, no_instr: bool = False):
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench/results/work/bench.sqlite3'}")
     for name in ("SECRET_KEY", "SECURITY_PASSWORD_SALT", "WEBHOOK_SECRET"):
         os.environ.setdefault(name, "profile-only-" + "x" * 32)
@@ -28,7 +29,8 @@ def _app(redis_url: str, cache_off: bool = False):
     config = type("ProfileConfig", (ProductionConfig,), {
         "CACHE_REDIS_URL": redis_url.rstrip("/") + "/9", "CACHE_KEY_PREFIX": "bs:profile:",
         "RATELIMIT_KEY_PREFIX": "bs:profile:limits", "REQUEST_LOG_STREAM": io.StringIO(),
-        **({"CACHE_TYPE": "NullCache"} if cache_off else {})})
+        **({"CACHE_TYPE": "NullCache"} if cache_off else {}),
+        **({"INSTRUMENTATION_ENABLED": False} if no_instr else {})})
     return create_app(config)
 
 
@@ -54,10 +56,11 @@ def main() -> None:
     parser.add_argument("--mode", choices=("cpu", "pyinstrument", "cprofile"), default="cpu")
     parser.add_argument("--header", action="append", default=[], help='"Name: value"')
     parser.add_argument("--cache-off", action="store_true", help="NullCache, as the bench's cache-off server")
+    parser.add_argument("--no-instr", action="store_true", help="instrumentation off, as the bench's noinstr server")
     args = parser.parse_args()
     headers = {"HTTP_" + k.strip().upper().replace("-", "_"): v.strip()
                for k, _, v in (h.partition(":") for h in args.header)}
-    call = _caller(_app(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"), args.cache_off), headers)
+    call = _caller(_app(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379"), args.cache_off, args.no_instr), headers)
     for path in args.paths:
         for _ in range(3):  # fill the caches
             answer = call(path)

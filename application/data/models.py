@@ -48,6 +48,10 @@ class User(db.Model, fsqla.FsUserMixin):
     display_name = db.Column(db.String(64), nullable=True)  # shown instead of the username when set
 
 
+# Every token or session check loads the user with its roles by user_id (Flask-Security's
+# roles_users has no key of its own): without this each check scanned the whole table.
+Index("ix_roles_users_user_id_role_id", fsqla.FsModels.roles_users.c.user_id, fsqla.FsModels.roles_users.c.role_id)
+
 # Usernames are unique whatever their case ("Jake" and "jake" are one name).
 Index("uq_user_username_lower", func.lower(User.username), unique=True)
 

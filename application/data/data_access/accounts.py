@@ -4,12 +4,14 @@ Accounts are Flask-Security's users (one store, one password hash). A token is
 Flask-Security's auth token; it names fs_token_uniquifier, which a password
 change rotates, so old tokens stop working.
 """
-from flask_security import hash_password, user_registered, verify_password
+from flask_security import SQLAlchemyUserDatastore, hash_password, user_registered, verify_password
+from flask_security.models import fsqla_v3 as fsqla
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from application.extensions import db, security
 
-from ..models import User
+from ..models import Role, User
 from . import invalidate
 from .serialize import author_dict
 
@@ -19,6 +21,27 @@ ROLES = {
     "editor": "Edits and schedules any article",
     "admin": "Runs the site",
 }
+
+
+class UserDatastore(SQLAlchemyUserDatastore):
+    """Flask-Security's datastore, finding users with their roles in one flat join.
+
+    Its own find_user (run by every token and session check) eager-loads roles as
+    `user LEFT JOIN (roles_users JOIN role)`; SQLite materializes that nested join whole, so each
+    check read every user's roles (0.4 ms at 1k users, growing with them). `user LEFT JOIN
+    roles_users LEFT JOIN role` finds the same rows through ix_roles_users_user_id_role_id.
+    """
+
+    def find_user(self, case_insensitive: bool = False, **kwargs) -> User | None:
+        (attr, value), = kwargs.items()  # Flask-Security passes exactly one unique attribute
+        column = getattr(User, attr)
+        condition = func.lower(column) == func.lower(value) if case_insensitive else column == value
+        links = fsqla.FsModels.roles_users
+        statement = (select(User).outerjoin(links, links.c.user_id == User.id)
+                     .outerjoin(Role, Role.id == links.c.role_id)
+                     .options(contains_eager(User.roles)).where(condition))
+        users = db.session.scalars(statement).unique().all()  # all rows: one per role
+        return users[0] if users else None
 
 
 class AccountConflict(ValueError):
