@@ -271,3 +271,48 @@ def test_a_batch_claimed_by_a_sigkilled_worker_is_not_lost(batch_app, tmp_path):
         assert "likes.flush_like_counts" in worker.output()
     finally:
         worker.stop()
+
+
+def test_likes_within_the_flush_window_share_one_flush_that_waits_it_out(batch_app, tmp_path):
+    """A like's flush waits LIKE_FLUSH_WINDOW_SECONDS before it runs (a Celery countdown), so likes
+    on other articles in that window join it: one task for both, run no earlier than the window,
+    with both counts exact. Without the window an idle worker starts the first flush at once and the
+    second like sends its own."""
+    app = batch_app
+    app.config["LIKE_FLUSH_WINDOW_SECONDS"] = 1.5
+    with app.app_context():
+        author = factories.make_user(roles=("author",))
+        first, second = factories.make_article(author), factories.make_article(author)
+        fans = [factories.make_user() for _ in range(2)]
+    worker = start_worker(app.config["BS_OVERRIDES"], tmp_path)
+    try:
+        with app.app_context():
+            data_access.like_article(fans[0]["id"], first["id"])
+            sent_at = time.monotonic()
+            task_id = queue_like_aggregation(first["id"])
+            time.sleep(0.5)  # an idle worker would have started a flush sent without a countdown by now
+            data_access.like_article(fans[1]["id"], second["id"])
+            assert queue_like_aggregation(second["id"]) == task_id
+            result = AsyncResult(task_id, app=app.extensions["celery"]).get(timeout=60)
+            assert time.monotonic() - sent_at >= 1.5
+            assert result["like_counts"] == {str(first["id"]): 1, str(second["id"]): 1}
+            db.session.remove()
+            assert [db.session.get(Article, a["id"]).like_count for a in (first, second)] == [1, 1]
+    finally:
+        worker.stop()
+
+
+def test_a_resent_flush_runs_at_once(redis_app, monkeypatch):
+    """A re-send (the watcher's, of a flush taken for lost) carries no countdown: it is overdue already."""
+    from application.jobs import dispatch
+
+    sent = []
+    monkeypatch.setattr(dispatch.flush_like_counts, "apply_async",
+                        lambda args, kwargs, task_id, countdown=None: sent.append((kwargs, countdown)))
+    with redis_app.app_context():
+        try:
+            dispatch.send_flush("first")
+            dispatch.send_flush(None, [1], again=True, reclaim=["lost"])
+        finally:
+            pending.client().delete(pending.flag_key(), pending.dirty_key(), pending.claims_key())
+    assert sent == [(None, dispatch.FLUSH_WINDOW_SECONDS), ({"again": True, "reclaim": ["lost"]}, None)]
