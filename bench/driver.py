@@ -194,7 +194,9 @@ def run_all(ctx: Context, procs: Processes, chosen: list[Scenario], label: str =
         # Alternate scenarios so drift hits them all alike, and reverse the order every other round
         # (A B B A): the first of a pair (e.g. /hello with and without instrumentation) is not always first.
         for sc in (chosen if rnd % 2 else list(reversed(chosen))):
-            drain(procs.pids())
+            if not drain(procs.pids()):  # e.g. the worker still recounting the likes of a scenario before
+                print(f"bench: the servers or the worker were still busy 10 s later, before {sc.name} "
+                      f"(round {rnd}): its figures share the CPU with that work", flush=True)
             if rnd == 1 and warmup:
                 run_wrk(ctx, sc, warmup)
                 drain(procs.pids())

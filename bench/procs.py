@@ -85,13 +85,15 @@ def cpu_ticks(pids: list[int]) -> int:
     return total
 
 
-def drain(pids: list[int], timeout: float = 10.0) -> None:
-    """Wait until the servers and the worker are idle, so one run does not leak into the next."""
+def drain(pids: list[int], timeout: float = 10.0) -> bool:
+    """Wait until the servers and the worker are idle, so one run does not leak into the next;
+    False if they were still busy when the timeout ran out."""
     deadline = time.monotonic() + timeout
     before = cpu_ticks(pids)
     while time.monotonic() < deadline:
         time.sleep(0.25)
         now = cpu_ticks(pids)
         if now - before <= 2:
-            return
+            return True
         before = now
+    return False

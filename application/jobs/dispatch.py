@@ -14,9 +14,6 @@ log = logging.getLogger(__name__)
 # KombuError: the broker refused the send; AMQPError: kombu's InconsistencyError, e.g. a restarted
 # Redis that lost the queue's binding until the worker declares it again; OSError: sockets, timeouts.
 BROKER_ERRORS = (KombuError, AMQPError, RedisError, OSError)
-# At 40 likes/s without a window nearly every like sent a task of its own (the last flush had already
-# started): the worker's CPU (~12 ms a flush on a 2-core VM) competed with the likes for the cores.
-FLUSH_WINDOW_SECONDS = 0.2
 
 
 def queue_like_aggregation(article_id: int) -> str | None:
@@ -81,6 +78,6 @@ def send_flush(task_id: str | None = None, article_ids=(), again: bool = False, 
     kwargs = {"again": True, "reclaim": list(reclaim)} if again else None
     # A first send waits out a short window, so the likes of the next moments share its flush (one
     # task, one grouped COUNT) instead of each sending its own; a re-send runs at once.
-    window = 0 if again else current_app.config.get("LIKE_FLUSH_WINDOW_SECONDS", FLUSH_WINDOW_SECONDS)
+    window = 0 if again else pending.flush_window()
     flush_like_counts.apply_async((), kwargs, task_id=task_id, countdown=window or None)
     return task_id

@@ -24,6 +24,10 @@ from application import redis_clients
 PENDING_SECONDS = 60  # a lost flush (broker flushed, web process killed) stops coalescing at most this long
 KEEP_SECONDS = 24 * 3600  # dirty sets and claims are drained in seconds; this only bounds leftovers
 RECLAIM_SECONDS = 60  # a claim this old is taken over by any flush (its worker died, its web side too)
+# A flush is sent with this countdown, so the likes of that window join it. At 40 likes/s without it
+# nearly every like sent a task of its own (the last flush had already started): the worker's CPU
+# (~12 ms a flush on a 2-core VM) competed with the likes for the cores.
+FLUSH_WINDOW_SECONDS = 0.2
 
 # KEYS: flag, dirty set, claims zset. ARGV: claim key prefix, this task's id, now, stale before,
 # seconds to keep, task ids to take over. Returns {every claimed id, the ids taken over from other claims}.
@@ -55,6 +59,11 @@ if redis.call('EXISTS', mine) == 1 then
 end
 return {redis.call('SMEMBERS', mine), taken}
 """
+
+
+def flush_window() -> float:
+    """Seconds a newly sent flush waits before it runs (LIKE_FLUSH_WINDOW_SECONDS)."""
+    return float(current_app.config.get("LIKE_FLUSH_WINDOW_SECONDS", FLUSH_WINDOW_SECONDS))
 
 
 def client() -> redis.Redis:

@@ -23,7 +23,7 @@ import uuid
 import redis
 from flask import Flask, current_app
 
-from .pending import client
+from .pending import FLUSH_WINDOW_SECONDS, client
 
 TICK_SECONDS = 0.5  # how often the watcher checks the broker while it has something to watch
 CONFIRM_SECONDS = 10  # a flush STARTED this long ago and not finished is taken as lost
@@ -56,6 +56,8 @@ class Watcher:
         self.warned_at = 0.0
         self.tick_seconds = app.config.get("LIKE_RECOUNT_TICK_SECONDS", TICK_SECONDS)
         self.confirm_seconds = app.config.get("LIKE_RECOUNT_CONFIRM_SECONDS", CONFIRM_SECONDS)
+        # A flush cannot finish before its countdown: it is due for checking that much later.
+        self.window = float(app.config.get("LIKE_FLUSH_WINDOW_SECONDS", FLUSH_WINDOW_SECONDS))
 
     # -- called by the request ---------------------------------------------------------------
     def owe(self, article_id: int) -> str:
@@ -163,7 +165,7 @@ class Watcher:
         doubles the wait before the next (10, 20, 40 s...). One still in the queue waits.
         """
         now = time.monotonic()
-        due = {t: e for t, e in sent.items() if now - e[1] >= self.confirm_seconds * 2 ** e[2]}
+        due = {t: e for t, e in sent.items() if now - e[1] >= self.window + self.confirm_seconds * 2 ** e[2]}
         if not due:
             return {}
         states = _task_states(list(due))
