@@ -4,11 +4,11 @@ through ix_roles_users_user_id_role_id (issue "Performance round 2": cost flat a
 Flask-Security's own find_user eager-loads roles as `user LEFT JOIN (roles_users JOIN role)`, which
 SQLite materializes whole: each authenticated request read every user's roles (0.4 ms at 1k users).
 """
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from application.extensions import db
 
-from .test_explain import _plans
+from .test_explain import _capture, _plans
 
 # Enough users that a walk of roles_users would cost more than the index (with statistics: on a
 # handful of rows each planner rightly scans).
@@ -33,23 +33,6 @@ def _token(client, user) -> str:
     return r.get_json()["response"]["user"]["authentication_token"]
 
 
-def _selects_during(app, call):
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
-
-
 def test_a_token_request_loads_the_user_and_roles_in_one_indexed_statement(app, client, make_user, make_article):
     author = make_user("lookup", roles=("author", "editor"))
     article = make_article(author)
@@ -61,7 +44,7 @@ def test_a_token_request_loads_the_user_and_roles_in_one_indexed_statement(app, 
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"))
     fresh = app.test_client()
-    statements = _selects_during(app, lambda: fresh.post(
+    statements = _capture(app, fresh, None, call=lambda: fresh.post(
         f"/api/article_likes/{article['id']}", headers={"Authentication-Token": token, "Accept": "application/json"}))
     lookups = [(sql, params) for sql, params in statements if "roles_users" in sql]
     assert len(lookups) == 1, [s for s, _ in statements]  # the user with its roles, once
