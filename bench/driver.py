@@ -36,6 +36,8 @@ WORK = BENCH / "results" / "work"
 REDIS_DBS = {"cache": 5, "broker": 6, "results": 7, "sse": 8}
 # What the PostgreSQL pass measures (the rest is the same code over the same data).
 POSTGRES_SCENARIOS = ("/ cache off", "POST like", "POST like paced")
+# Scenarios with the same Scenario.interleave run in this many slices each, alternating (see run_interleaved).
+INTERLEAVE_SLICES = 5
 
 
 @dataclass
@@ -132,7 +134,12 @@ def all_scenarios(ctx: Context) -> list[Scenario]:
     return [s for s in found if not only or s.name in only]
 
 
-def run_wrk(ctx: Context, sc: Scenario, seconds: int) -> dict:
+def run_wrk(ctx: Context, sc: Scenario, seconds: float) -> dict:
+    return summarize([wrk_lines(ctx, sc, seconds)], sc.connections)
+
+
+def wrk_lines(ctx: Context, sc: Scenario, seconds: float) -> list[str]:
+    """What timed.lua wrote for one wrk run of this scenario."""
     out = WORK / "wrk.out"
     out.unlink(missing_ok=True)
     env = dict(os.environ, BENCH_METHOD=sc.method, BENCH_BODY=sc.body, BENCH_PATHS=",".join(sc.paths),
@@ -141,21 +148,33 @@ def run_wrk(ctx: Context, sc: Scenario, seconds: int) -> dict:
                BENCH_COUNT_TIMING="1" if sc.count_timing else "0",
                BENCH_OUT=str(out))
     c = sc.connections
-    subprocess.run(["wrk", f"-t{c}", f"-c{c}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "timed.lua"),
+    subprocess.run(["wrk", f"-t{c}", f"-c{c}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(BENCH / "timed.lua"),
                     ctx.url(sc.server)], env=env, check=True, stdout=subprocess.DEVNULL, cwd=WORK)
-    return parse(out.read_text().splitlines(), c)
+    return out.read_text().splitlines()
 
 
 def parse(lines: list[str], connections: int) -> dict:
-    head = lines[0].split()
-    duration_s = int(head[1]) / 1e6
-    errors = sum(int(x) for x in head[2:7])
-    samples, per_conn, queries, hits, misses, bad = [], [], 0, 0, 0, 0
-    for i in range(1, len(lines), 2):
-        n, q, h, m, b = (int(x) for x in lines[i].split()[1:])
-        per_conn.append(n)
-        queries, hits, misses, bad = queries + q, hits + h, misses + m, bad + b
-        samples += [float(x) / 1000 for x in lines[i + 1].split()] if i + 1 < len(lines) else []
+    return summarize([lines], connections)
+
+
+def summarize(outputs: list[list[str]], connections: int) -> dict:
+    """One result from one or more wrk runs of the same scenario (the slices of an interleaved
+    measurement): their requests over their summed duration, percentiles over all samples, and a
+    connection starved only if it got nothing in any of them."""
+    duration_s, errors, queries, hits, misses, bad, samples = 0.0, 0, 0, 0, 0, 0, []
+    per_conn: list[int] = []
+    for lines in outputs:
+        head = lines[0].split()
+        duration_s += int(head[1]) / 1e6
+        errors += sum(int(x) for x in head[2:7])
+        for i, k in zip(range(1, len(lines), 2), range(len(lines))):
+            n, q, h, m, b = (int(x) for x in lines[i].split()[1:])
+            if k < len(per_conn):
+                per_conn[k] += n
+            else:
+                per_conn.append(n)
+            queries, hits, misses, bad = queries + q, hits + h, misses + m, bad + b
+            samples += [float(x) / 1000 for x in lines[i + 1].split()] if i + 1 < len(lines) else []
     samples.sort()
     total = len(samples)
     pct = lambda p: samples[min(total - 1, int(p * total))] if total else None  # noqa: E731
@@ -166,6 +185,18 @@ def parse(lines: list[str], connections: int) -> dict:
         "starved_connections": sum(1 for n in per_conn if n == 0) + max(0, connections - len(per_conn)),
         "errors": errors, "bad_status": bad,
     }
+
+
+def run_interleaved(ctx: Context, procs: Processes, group: list[Scenario], seconds: float, slices: int) -> dict:
+    """{name: result} for scenarios compared with each other (a ratio target): each runs in `slices`
+    slices of seconds/slices, alternating with the others (A B, B A, ...), so the machine's drift
+    over a round falls on all of them alike instead of on whichever ran in the worse 10 s."""
+    outputs = {sc.name: [] for sc in group}
+    for i in range(slices):
+        for sc in (group if i % 2 == 0 else list(reversed(group))):
+            drain(procs.pids())
+            outputs[sc.name].append(wrk_lines(ctx, sc, seconds / slices))
+    return {sc.name: summarize(outputs[sc.name], sc.connections) for sc in group}
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -193,17 +224,27 @@ def run_all(ctx: Context, procs: Processes, chosen: list[Scenario], label: str =
             print("bench: " + bench_rounds.warning(f"before {label} round {rnd}", before, cores, cpu_busy), flush=True)
         # Alternate scenarios so drift hits them all alike, and reverse the order every other round
         # (A B B A): the first of a pair (e.g. /hello with and without instrumentation) is not always first.
+        done = set()
         for sc in (chosen if rnd % 2 else list(reversed(chosen))):
+            if sc.name in done:
+                continue
+            group = [g for g in chosen if sc.interleave and g.interleave == sc.interleave] or [sc]
             if not drain(procs.pids()):  # e.g. the worker still recounting the likes of a scenario before
                 print(f"bench: the servers or the worker were still busy 10 s later, before {sc.name} "
                       f"(round {rnd}): its figures share the CPU with that work", flush=True)
             if rnd == 1 and warmup:
-                run_wrk(ctx, sc, warmup)
+                for g in group:
+                    run_wrk(ctx, g, warmup)
                 drain(procs.pids())
-            result = run_wrk(ctx, sc, duration)
-            runs[sc.name].append(result)
-            print(f"bench: round {rnd} {sc.name:18s} {result['rps']:9.1f} req/s  p50 {report._fmt(result['p50_ms'], 2)} ms"
-                  f"  p99 {report._fmt(result['p99_ms'], 2)} ms", flush=True)
+            if len(group) > 1:
+                results = run_interleaved(ctx, procs, group if rnd % 2 else group[::-1], duration, INTERLEAVE_SLICES)
+            else:
+                results = {sc.name: run_wrk(ctx, sc, duration)}
+            for name, result in results.items():
+                done.add(name)
+                runs[name].append(result)
+                print(f"bench: round {rnd} {name:18s} {result['rps']:9.1f} req/s  p50 {report._fmt(result['p50_ms'], 2)} ms"
+                      f"  p99 {report._fmt(result['p99_ms'], 2)} ms", flush=True)
         loads.append({"pass": label, "round": rnd, "before": before, "cpu_busy": cpu_busy,
                       "after": bench_rounds.load_now()})
     return {name: median_of(r) for name, r in runs.items()}, loads

@@ -21,6 +21,8 @@ class Scenario:
     connections: int = 32
     delay_ms: int = 0                 # pause per connection between requests (paced load)
     count_timing: bool = True         # read queries/cache hits from Server-Timing (costs wrk CPU)
+    interleave: str = ""              # scenarios sharing this name (compared by a ratio target) run in
+                                      # alternating slices of one round, not one after the other
     note: str = ""
 
 
@@ -29,12 +31,14 @@ def scenarios(ctx) -> list[Scenario]:
     slugs = ctx.slugs[:200]
     br = {"Accept-Encoding": "br, gzip"}
     return [
-        Scenario("hello floor", "floor", ["/hello"], note="bare Flask, same gunicorn settings"),
-        Scenario("redis floor", "floor", ["/floor/index"], note="cached index bytes straight from Redis"),
-        Scenario("/hello product", "product", ["/hello"], count_timing=False,
+        Scenario("hello floor", "floor", ["/hello"], interleave="floors", note="bare Flask, same gunicorn settings"),
+        Scenario("redis floor", "floor", ["/floor/index"], interleave="floors",
+                 note="cached index bytes straight from Redis"),
+        Scenario("/hello product", "product", ["/hello"], count_timing=False, interleave="instrumentation",
                  note="the product's app with all its hooks"),
-        Scenario("/hello no instr", "noinstr", ["/hello"], count_timing=False, note="same, instrumentation off"),
-        Scenario("/ cached", "product", ["/"], note="anonymous, page cache hit, identity"),
+        Scenario("/hello no instr", "noinstr", ["/hello"], count_timing=False, interleave="instrumentation",
+                 note="same, instrumentation off"),
+        Scenario("/ cached", "product", ["/"], interleave="floors", note="anonymous, page cache hit, identity"),
         Scenario("/ cached br", "product", ["/"], headers=br, note="anonymous, page cache hit, brotli"),
         Scenario("/ cold", "product", [f"/?page={p}" for p in range(1, 51)], headers={"X-Bench-Cold": "1"},
                  note="page + data deleted before each request: full miss path"),
