@@ -134,11 +134,11 @@ def all_scenarios(ctx: Context) -> list[Scenario]:
     return [s for s in found if not only or s.name in only]
 
 
-def run_wrk(ctx: Context, sc: Scenario, seconds: float) -> dict:
+def run_wrk(ctx: Context, sc: Scenario, seconds: int) -> dict:
     return summarize([wrk_lines(ctx, sc, seconds)], sc.connections)
 
 
-def wrk_lines(ctx: Context, sc: Scenario, seconds: float) -> list[str]:
+def wrk_lines(ctx: Context, sc: Scenario, seconds: int) -> list[str]:
     """What timed.lua wrote for one wrk run of this scenario."""
     out = WORK / "wrk.out"
     out.unlink(missing_ok=True)
@@ -148,7 +148,7 @@ def wrk_lines(ctx: Context, sc: Scenario, seconds: float) -> list[str]:
                BENCH_COUNT_TIMING="1" if sc.count_timing else "0",
                BENCH_OUT=str(out))
     c = sc.connections
-    subprocess.run(["wrk", f"-t{c}", f"-c{c}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(BENCH / "timed.lua"),
+    subprocess.run(["wrk", f"-t{c}", f"-c{c}", f"-d{seconds}s", "--timeout", "10s", "-s", str(BENCH / "timed.lua"),
                     ctx.url(sc.server)], env=env, check=True, stdout=subprocess.DEVNULL, cwd=WORK)
     return out.read_text().splitlines()
 
@@ -192,10 +192,11 @@ def run_interleaved(ctx: Context, procs: Processes, group: list[Scenario], secon
     slices of seconds/slices, alternating with the others (A B, B A, ...), so the machine's drift
     over a round falls on all of them alike instead of on whichever ran in the worse 10 s."""
     outputs = {sc.name: [] for sc in group}
-    for i in range(slices):
+    length = max(1, round(seconds / slices))  # wrk takes whole seconds
+    for i in range(max(1, round(seconds / length))):
         for sc in (group if i % 2 == 0 else list(reversed(group))):
             drain(procs.pids())
-            outputs[sc.name].append(wrk_lines(ctx, sc, seconds / slices))
+            outputs[sc.name].append(wrk_lines(ctx, sc, length))
     return {sc.name: summarize(outputs[sc.name], sc.connections) for sc in group}
 
 
