@@ -153,10 +153,6 @@ def wrk_lines(ctx: Context, sc: Scenario, seconds: int) -> list[str]:
     return out.read_text().splitlines()
 
 
-def parse(lines: list[str], connections: int) -> dict:
-    return summarize([lines], connections)
-
-
 def summarize(outputs: list[list[str]], connections: int) -> dict:
     """One result from one or more wrk runs of the same scenario (the slices of an interleaved
     measurement): their requests over their summed duration, percentiles over all samples, and a
@@ -167,7 +163,7 @@ def summarize(outputs: list[list[str]], connections: int) -> dict:
         head = lines[0].split()
         duration_s += int(head[1]) / 1e6
         errors += sum(int(x) for x in head[2:7])
-        for i, k in zip(range(1, len(lines), 2), range(len(lines))):
+        for k, i in enumerate(range(1, len(lines), 2)):  # k: the connection, i: its counts line
             n, q, h, m, b = (int(x) for x in lines[i].split()[1:])
             if k < len(per_conn):
                 per_conn[k] += n

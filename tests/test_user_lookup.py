@@ -6,6 +6,7 @@ SQLite materializes whole: each authenticated request read every user's roles (0
 """
 from sqlalchemy import text
 
+from application.data.models import User
 from application.extensions import db
 
 from .test_explain import _capture, _plans
@@ -28,16 +29,11 @@ BULK_ROLES = """INSERT INTO roles_users (user_id, role_id)
     SELECT u.id, (SELECT id FROM role WHERE name = 'reader') FROM "user" u WHERE u.username LIKE 'bulk%'"""
 
 
-def _token(client, user) -> str:
-    r = client.post("/login?include_auth_token", json={"email": user["email"], "password": user["password"]})
-    return r.get_json()["response"]["user"]["authentication_token"]
-
-
-def test_a_token_request_loads_the_user_and_roles_in_one_indexed_statement(app, client, make_user, make_article):
+def test_a_token_request_loads_the_user_and_roles_in_one_indexed_statement(app, make_user, make_article):
     author = make_user("lookup", roles=("author", "editor"))
     article = make_article(author)
-    token = _token(client, author)
     with app.app_context():
+        token = db.session.get(User, author["id"]).get_auth_token()
         for statement in BULK_USERS[db.engine.dialect.name] + [BULK_ROLES]:
             db.session.execute(text(statement))
         db.session.commit()

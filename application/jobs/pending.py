@@ -61,9 +61,9 @@ return {redis.call('SMEMBERS', mine), taken}
 """
 
 
-def flush_window() -> float:
-    """Seconds a newly sent flush waits before it runs (LIKE_FLUSH_WINDOW_SECONDS)."""
-    return float(current_app.config.get("LIKE_FLUSH_WINDOW_SECONDS", FLUSH_WINDOW_SECONDS))
+def flush_window(config=None) -> float:
+    """Seconds a newly sent flush waits before it runs (LIKE_FLUSH_WINDOW_SECONDS of config, else the app's)."""
+    return float((current_app.config if config is None else config).get("LIKE_FLUSH_WINDOW_SECONDS", FLUSH_WINDOW_SECONDS))
 
 
 def client() -> redis.Redis:

@@ -23,7 +23,7 @@ import uuid
 import redis
 from flask import Flask, current_app
 
-from .pending import FLUSH_WINDOW_SECONDS, client
+from .pending import client, flush_window
 
 TICK_SECONDS = 0.5  # how often the watcher checks the broker while it has something to watch
 CONFIRM_SECONDS = 10  # a flush STARTED this long ago and not finished is taken as lost
@@ -57,7 +57,7 @@ class Watcher:
         self.tick_seconds = app.config.get("LIKE_RECOUNT_TICK_SECONDS", TICK_SECONDS)
         self.confirm_seconds = app.config.get("LIKE_RECOUNT_CONFIRM_SECONDS", CONFIRM_SECONDS)
         # A flush cannot finish before its countdown: it is due for checking that much later.
-        self.window = float(app.config.get("LIKE_FLUSH_WINDOW_SECONDS", FLUSH_WINDOW_SECONDS))
+        self.window = flush_window(app.config)
 
     # -- called by the request ---------------------------------------------------------------
     def owe(self, article_id: int) -> str:
