@@ -5,6 +5,7 @@ article's authors for the invalidation; the database was gone, the task retried,
 right and cleared nothing, and the article page stayed two likes behind. Here a database that "dies" at
 the commit (every later statement raises) must still see every writer clear what it changed.
 """
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -22,14 +23,18 @@ from .conftest import login
 
 @contextmanager
 def database_dies_at_commit():
-    """Every SQL statement after the next commit raises OperationalError; yields the list of those tried."""
-    tried, state = [], {"dead": False}
+    """Every SQL statement of this thread after its next commit raises OperationalError; yields those tried.
+
+    Only this thread's: a background thread left by an earlier test (a like-recount watcher running an
+    eager flush) may commit meanwhile, and its commit must not kill this thread's database."""
+    tried, state, mine = [], {"dead": False}, threading.get_ident()
 
     def after_commit(session):
-        state["dead"] = True
+        if threading.get_ident() == mine:
+            state["dead"] = True
 
     def before_execute(conn, cursor, statement, parameters, context, executemany):
-        if state["dead"]:
+        if state["dead"] and threading.get_ident() == mine:
             tried.append(statement)
             raise OperationalError(statement, parameters, Exception("the database went away"))
 
