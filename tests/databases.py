@@ -38,7 +38,7 @@ _by_folder: dict[str, str] = {}  # one database per test folder, as one SQLite f
 _chores: "queue.Queue[tuple[str, str] | None]" = queue.Queue()  # ("create" | "drop", name) for the helper
 _spares: "queue.Queue[str]" = queue.Queue()  # template copies made ahead, not handed out yet
 _helper: threading.Thread | None = None
-_undropped: list[str] = []  # background drops that failed: drop_all tries them again
+_undropped: list[str] = []  # kept templates and background drops that failed: drop_all drops them
 
 
 def migrate(app) -> None:
@@ -168,6 +168,23 @@ def empty_database_url(folder: Path) -> str:
     _execute(f'CREATE DATABASE "{name}"')
     created.append(name)
     return _pg_url(name)
+
+
+def keep_as_template(url: str) -> str:
+    """A PostgreSQL database of this run, kept past its test to be copied (copy_of); dropped at exit."""
+    name = make_url(url).database
+    created.remove(name)
+    _undropped.append(name)  # drop_all's list
+    return name
+
+
+def copy_of(template: str, folder: Path) -> str:
+    """A new PostgreSQL database copied from template, as this test folder's database."""
+    name = _copy_name()
+    _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    created.append(name)
+    _by_folder[str(folder)] = url = _pg_url(name)
+    return url
 
 
 def drop(names: list[str]) -> None:

@@ -14,6 +14,9 @@ from application.data.data_access.listing_counts import rebuild_listing_counters
 from application.data.data_access.week_likes import rebuild_week_likes
 from application.extensions import db
 
+from . import databases, factories
+from .conftest import _dispose, build_app, make_config
+
 
 def _capture(app, client, path, call=None):
     """Every SELECT a GET of path runs (or, with call, what call() runs inside an app context)."""
@@ -88,22 +91,55 @@ BULK_ROWS_PG = [
 ]
 
 
-@pytest.fixture
-def site(app, make_user, make_article):
+def _populate(app) -> list[dict]:
+    """The factory-made site every test starts from: 3 authors, 5 readers, 25 articles with likes."""
     from application.data import data_access
 
-    authors = [make_user(f"a{i}", roles=("author",)) for i in range(3)]
-    readers = [make_user(f"r{i}") for i in range(5)]
-    ids = []
-    for i in range(25):
-        art = make_article(authors[i % 3], title=f"Indexed {i}", tags=["t"])
-        ids.append(art["id"])
-        with app.app_context():
-            for r in readers[: i % 5]:
-                data_access.like_article(r["id"], art["id"])
     with app.app_context():
+        authors = [factories.make_user(f"a{i}", roles=("author",)) for i in range(3)]
+        readers = [factories.make_user(f"r{i}") for i in range(5)]
+        ids = []
+        for i in range(25):
+            ids.append(factories.make_article(authors[i % 3], title=f"Indexed {i}", tags=["t"])["id"])
+            for r in readers[: i % 5]:
+                data_access.like_article(r["id"], ids[-1])
         data_access.recount_like_batch(ids)  # like_count and the weekly tally, as the worker would
     return authors
+
+
+# PostgreSQL: the site plus the bulk rows, loaded and analysed once per run into a template database
+# (~7 s of inserts, counters and VACUUM ANALYZE); each test gets a copy of it.
+_bulk: dict = {}
+
+
+def _bulk_template(folder) -> dict:
+    if not _bulk:
+        app = build_app(make_config(folder))
+        authors = _populate(app)
+        _load_bulk_rows(app)
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        _dispose(app)  # no connection may stay open to a template
+        _bulk.update(template=databases.keep_as_template(url), authors=authors)
+    return _bulk
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The test's app; on PostgreSQL on a copy of the bulk template (the site already in it)."""
+    if databases.DIALECT == "postgresql":
+        bulk = _bulk_template(tmp_path / "bulk-template")
+        app = build_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=databases.copy_of(bulk["template"], tmp_path)))
+        app.config["TEST_SITE_AUTHORS"] = bulk["authors"]
+    else:
+        app = build_app(make_config(tmp_path))
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def site(app):
+    """The site's authors (made here on SQLite; already in the copied database on PostgreSQL)."""
+    return app.config.get("TEST_SITE_AUTHORS") or _populate(app)
 
 
 @pytest.mark.parametrize("path", ["/", "/?page=2"])
@@ -122,19 +158,26 @@ def test_index_page_never_scans_articles_or_likes(app, client, site, path):
 
 
 def _analyze(app):
-    """Fresh statistics; on PostgreSQL first add rows enough for the planner to prefer scans where it can."""
+    """Fresh statistics (on PostgreSQL the bulk rows are already in: rows a test added since get counted)."""
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            for statement in BULK_ROWS_PG:
-                db.session.execute(text(statement))
-            rebuild_listing_counters()  # raw rows: the session events did not see them
-            rebuild_week_likes()  # nor the recount
-            db.session.commit()
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+                conn.execute(text("ANALYZE"))
         else:
             db.session.execute(text("ANALYZE"))
             db.session.commit()
+
+
+def _load_bulk_rows(app):
+    """PostgreSQL: rows enough for the planner to prefer scans where it can, then VACUUM ANALYZE."""
+    with app.app_context():
+        for statement in BULK_ROWS_PG:
+            db.session.execute(text(statement))
+        rebuild_listing_counters()  # raw rows: the session events did not see them
+        rebuild_week_likes()  # nor the recount
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
 
 
 @pytest.mark.parametrize("statistics", [True, False])
