@@ -35,6 +35,7 @@ class Proc:
     def __init__(self, name, args, overrides, log_path, stop_signal=signal.SIGTERM):
         env = {**os.environ, "BS_TEST_CONFIG": json.dumps(overrides), "ENV": "test"}
         self.name, self.log_path, self.stop_signal = name, log_path, stop_signal
+        self.stopping = False
         self.log = open(log_path, "wb")
         self.popen = subprocess.Popen(args, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -51,9 +52,15 @@ class Proc:
             time.sleep(0.1)
         raise AssertionError(f"{self.name}: no {what} within {timeout}s:\n{self.output()[-3000:]}")
 
+    def begin_stop(self) -> None:
+        """Send the stop signal once, without waiting (stop() then only waits)."""
+        if self.popen.poll() is None and not self.stopping:
+            self.stopping = True
+            self.popen.send_signal(self.stop_signal)
+
     def stop(self, timeout: float = 10) -> None:
         if self.popen.poll() is None:
-            self.popen.send_signal(self.stop_signal)
+            self.begin_stop()
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -62,14 +69,20 @@ class Proc:
         self.log.close()
 
 
-def start_worker(overrides, tmp_path, pool="solo", concurrency=1) -> Proc:
+def start_worker(overrides, tmp_path, pool="solo", concurrency=1, wait=True) -> Proc:
+    """A Celery worker on the stack's queue; with wait=False the caller waits for worker_ready(proc)."""
     proc = Proc("celery worker", [
         str(BIN / "celery"), "-A", "tests.process_app.celery_app", "worker", "--loglevel=INFO",
         f"--pool={pool}", f"--concurrency={concurrency}", "--without-gossip", "--without-mingle",
         "--without-heartbeat", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
     ], overrides, tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log")
-    proc.wait_for(lambda: " ready." in proc.output(), "'ready' line")
+    if wait:
+        worker_ready(proc)
     return proc
+
+
+def worker_ready(proc: Proc) -> None:
+    proc.wait_for(lambda: " ready." in proc.output(), "'ready' line")
 
 
 def start_beat(overrides, tmp_path, name="beat") -> Proc:
@@ -146,10 +159,24 @@ def stack_app(tmp_path, cache_prefix):
     _delete_queue_keys(cfg.CELERY_TASK_DEFAULT_QUEUE)
 
 
+_web_procs: dict[str, Proc] = {}  # the web fixture's gunicorn by its base URL
+
+
 @pytest.fixture
-def worker(stack_app, tmp_path):
-    proc = start_worker(stack_app.config["BS_OVERRIDES"], tmp_path)
+def worker(request, stack_app, tmp_path):
+    proc = start_worker(stack_app.config["BS_OVERRIDES"], tmp_path, wait=False)
+    try:
+        if "web" in request.fixturenames:
+            # Start gunicorn while the worker imports (~2-3 s each, on both cores instead of one after
+            # the other); the test still begins with both answering.
+            request.getfixturevalue("web")
+        worker_ready(proc)
+    except BaseException:
+        proc.stop()
+        raise
     yield proc
+    if "web" in request.fixturenames:  # both shut down at once (~1.5 s each); web's teardown then waits
+        _web_procs[request.getfixturevalue("web")].begin_stop()
     proc.stop()
 
 
@@ -157,5 +184,7 @@ def worker(stack_app, tmp_path):
 def web(stack_app, tmp_path):
     """A real gunicorn (gevent worker) on a free port: yields its base URL."""
     proc, base = start_gunicorn(stack_app.config["BS_OVERRIDES"], tmp_path)
+    _web_procs[base] = proc
     yield base
     proc.stop()
+    del _web_procs[base]
