@@ -5,9 +5,10 @@ Flask-Migrate, exactly as deployments do) and given the roles; each test then ge
 a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL. PostgreSQL copies made during
 a test are dropped after it (tests/conftest.py), and every database of this run at exit.
 
-On PostgreSQL a copy and a drop take ~0.1-0.2 s of the server's time each (WAL for every page of the
-copy): a background thread keeps one copy ready ahead of the next test and drops finished tests'
-databases, so that time overlaps the tests' own instead of adding to it (~2 minutes of a pass).
+On PostgreSQL a copy and a drop take ~0.1-0.2 s of the server's time each (mostly I/O): a background
+thread keeps one database ready ahead of the next test, and puts a finished test's database back into
+the template's exact state for the next one (tests/pg_recycle.py: ~0.03 s), dropping it only when it
+cannot be (its schema changed).
 
 TEST_DATABASE_URL names a PostgreSQL *server* to work on, e.g.
 `postgresql+psycopg://postgres@127.0.0.1:5432/postgres`: its database part is only used to connect.
@@ -25,6 +26,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from . import pg_recycle
+
 RUN_ID = uuid.uuid4().hex[:10]
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "")
 DIALECT = make_url(SERVER_URL).get_backend_name() if SERVER_URL else "sqlite"
@@ -38,6 +41,8 @@ _by_folder: dict[str, str] = {}  # one database per test folder, as one SQLite f
 _chores: "queue.Queue[tuple[str, str] | None]" = queue.Queue()  # ("create" | "drop", name) for the helper
 _spares: "queue.Queue[str]" = queue.Queue()  # template copies made ahead, not handed out yet
 _helper: threading.Thread | None = None
+_recyclable: set[str] = set()  # copies of the template handed out by fresh_database_url
+_snapshot = None  # pg_recycle.Snapshot of the template
 _undropped: list[str] = []  # kept templates and background drops that failed: drop_all drops them
 
 
@@ -77,6 +82,10 @@ def _pg_url(name: str) -> str:
     return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _libpq_dsn(name: str) -> str:
+    return make_url(SERVER_URL).set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+
+
 def _execute(sql: str) -> None:
     with _admin_engine().connect() as conn:
         conn.execute(sa.text(sql))
@@ -96,8 +105,11 @@ def _ensure_template() -> str:
             else:
                 name = f"bs_test_{RUN_ID}_template"
                 _execute(f'CREATE DATABASE "{name}"')
+                _undropped.append(name)  # dropped at exit even if what follows fails
                 atexit.register(drop_all)
                 _migrate(_pg_url(name))
+                global _snapshot
+                _snapshot = pg_recycle.snapshot(_libpq_dsn(name))
                 _template = name
                 _start_helper()
     return _template
@@ -116,7 +128,10 @@ def _start_helper() -> None:
             kind, name = chore
             try:
                 if kind == "create":
-                    _execute(f'CREATE DATABASE "{name}" TEMPLATE "{_template}"')
+                    if _spares.empty():  # (a recycled one may already be waiting)
+                        _execute(f'CREATE DATABASE "{name}" TEMPLATE "{_template}"')
+                        _spares.put(name)
+                elif kind == "recycle" and _recycled(name):
                     _spares.put(name)
                 else:
                     _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -126,6 +141,15 @@ def _start_helper() -> None:
                     _undropped.append(name)
             finally:
                 _chores.task_done()
+
+    def _recycled(name: str) -> bool:
+        _execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                 f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")  # whatever the test left open
+        try:
+            return pg_recycle.reset(_libpq_dsn(name), _snapshot)
+        except Exception as exc:  # noqa: BLE001 - not reusable: dropped instead
+            print(f"tests/databases.py: {name} not recycled ({exc}); dropping it")
+            return False
 
     _helper = threading.Thread(target=work, name="bs-test-databases", daemon=True)
     _helper.start()
@@ -152,7 +176,8 @@ def fresh_database_url(folder: Path) -> str:
         except queue.Empty:  # the helper failed or is stuck: copy here
             name = _copy_name()
             _execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        _chores.put(("create", _copy_name()))  # the next test's
+        _chores.put(("create", _copy_name()))  # the next test's (unless a recycled one is ready)
+        _recyclable.add(name)
         created.append(name)
         url = _pg_url(name)
     _by_folder[key] = url
@@ -174,6 +199,7 @@ def keep_as_template(url: str) -> str:
     """A PostgreSQL database of this run, kept past its test to be copied (copy_of); dropped at exit."""
     name = make_url(url).database
     created.remove(name)
+    _recyclable.discard(name)
     _undropped.append(name)  # drop_all's list
     return name
 
@@ -201,8 +227,9 @@ def drop_created_since(mark: int) -> None:
     del created[mark:]
     for folder in [f for f, url in _by_folder.items() if url.rsplit("/", 1)[-1] in names]:
         del _by_folder[folder]
-    for name in names:  # the test's processes have stopped; WITH (FORCE) ends any connection left
-        _chores.put(("drop", name))
+    for name in names:  # the test's processes have stopped; any connection left is ended
+        _chores.put(("recycle" if name in _recyclable else "drop", name))
+        _recyclable.discard(name)
 
 
 def drop_all() -> None:
