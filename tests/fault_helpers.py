@@ -130,7 +130,7 @@ class Stack:
     """gunicorn (gevent) + a Celery worker on one database and one Redis of the test's own."""
 
     def __init__(self, tmp_path: Path, redis_server: RedisServer, database_url: str | None = None, **extra):
-        from .processes import start_gunicorn, start_worker
+        from .processes import start_gunicorn, start_worker, worker_ready
 
         self.tmp_path, self.start_worker = tmp_path, start_worker
         cfg = make_config(
@@ -148,11 +148,16 @@ class Stack:
         self.app = build_app(cfg)
         databases.migrate(self.app)
         self.overrides = config_overrides(cfg)
-        self.worker = self._worker()
-        self.web, self.base = start_gunicorn(self.overrides, tmp_path)
+        self.worker = self._worker(wait=False)  # importing while gunicorn starts (both cores)
+        try:
+            self.web, self.base = start_gunicorn(self.overrides, tmp_path)
+            worker_ready(self.worker)
+        except BaseException:
+            self.worker.stop()
+            raise
 
-    def _worker(self):
-        proc = self.start_worker(self.overrides, self.tmp_path)
+    def _worker(self, wait=True):
+        proc = self.start_worker(self.overrides, self.tmp_path, wait=wait)
         proc.kill_all = lambda: _sigkill_tree(proc)
         return proc
 
@@ -180,6 +185,8 @@ class Stack:
         self.worker = self._worker()
 
     def stop(self) -> None:
+        for proc in (self.web, self.worker):
+            proc.begin_stop()  # both shut down at once
         for proc in (self.web, self.worker):
             proc.stop()
         from .conftest import _dispose

@@ -82,7 +82,7 @@ def start_worker(overrides, tmp_path, pool="solo", concurrency=1, wait=True) -> 
 
 
 def worker_ready(proc: Proc) -> None:
-    proc.wait_for(lambda: " ready." in proc.output(), "'ready' line")
+    proc.wait_for(lambda: " ready." in proc.output(), "'ready' line", timeout=60)
 
 
 def start_beat(overrides, tmp_path, name="beat") -> Proc:
@@ -110,15 +110,29 @@ def _answers(url: str) -> bool:
         return False
 
 
-def start_gunicorn(overrides, tmp_path) -> tuple[Proc, str]:
+def stop_all(procs) -> None:
+    """Stop these processes side by side: every signal first, then the waits."""
+    for proc in procs:
+        proc.begin_stop()
+    for proc in procs:
+        proc.stop()
+
+
+def start_gunicorn(overrides, tmp_path, wait=True) -> tuple[Proc, str]:
+    """gunicorn on a free port; with wait=False the caller waits for gunicorn_ready(proc, base)."""
     port = free_port()
     proc = Proc("gunicorn", [
         str(BIN / "gunicorn"), "tests.process_app:app", "-c", "gunicorn.conf.py", "--workers=1",
         f"--bind=127.0.0.1:{port}", "--no-control-socket", "--graceful-timeout=3",
     ], overrides, tmp_path / "gunicorn.log", stop_signal=signal.SIGQUIT)
     base = f"http://127.0.0.1:{port}"
-    proc.wait_for(lambda: _answers(base + "/hello"), "answer on /hello")
+    if wait:
+        gunicorn_ready(proc, base)
     return proc, base
+
+
+def gunicorn_ready(proc: Proc, base: str) -> None:
+    proc.wait_for(lambda: _answers(base + "/hello"), "answer on /hello", timeout=60)
 
 
 def _delete_queue_keys(queue: str) -> None:

@@ -212,7 +212,7 @@ def assert_once_per_interval(sends: dict, every: float, names) -> None:
 
 
 def test_two_beats_send_each_job_once_and_the_standby_takes_over(stack_app, tmp_path):
-    app, every = stack_app, 5.0
+    app, every = stack_app, 4.0
     schedule = {"most-liked": {"task": "beat.refresh_most_liked", "schedule": every},
                 "purge": {"task": "beat.purge_task_results", "schedule": every}}
     overrides = {**app.config["BS_OVERRIDES"], "CELERY_BEAT_SCHEDULE": schedule}

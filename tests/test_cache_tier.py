@@ -18,7 +18,7 @@ from application.extensions import cache
 
 from . import factories
 from .conftest import REDIS_BASE, TEST_CACHE_DB, _dispose, build_app, make_config
-from .processes import stack_app, start_gunicorn  # noqa: F401  (fixture)
+from .processes import gunicorn_ready, stack_app, start_gunicorn, stop_all  # noqa: F401  (fixture)
 
 CAP = 60  # seconds: a generous cap on waiting for a condition, never a timing assertion
 
@@ -267,10 +267,12 @@ def test_an_edit_on_one_instance_is_fresh_on_the_other_at_once(stack_app, tmp_pa
     overrides = stack_app.config["BS_OVERRIDES"]
     procs = []
     try:
-        proc_a, a = start_gunicorn(overrides, tmp_path)
+        proc_a, a = start_gunicorn(overrides, tmp_path, wait=False)
         procs.append(proc_a)
-        proc_b, b = start_gunicorn(overrides, tmp_path)
+        proc_b, b = start_gunicorn(overrides, tmp_path, wait=False)
         procs.append(proc_b)
+        gunicorn_ready(proc_a, a)
+        gunicorn_ready(proc_b, b)
         _wait(lambda: _state(b)["live"] and _state(a)["live"], "both subscribed")
         page, api = f"/articles/{slug}", f"/api/articles/{slug}"
         for rev in range(1, 4):
@@ -291,5 +293,4 @@ def test_an_edit_on_one_instance_is_fresh_on_the_other_at_once(stack_app, tmp_pa
         _wait(lambda: _state(b)["drops"] > drops and _state(b)["live"], "B dropped and subscribed again")
         assert "rev-9-end" in _get(b + page)
     finally:
-        for proc in procs:
-            proc.stop()
+        stop_all(procs)

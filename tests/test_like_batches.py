@@ -23,7 +23,8 @@ from application.jobs.dispatch import queue_like_aggregation
 from . import factories
 from .conftest import build_app
 from .fault_helpers import wait_until
-from .processes import _delete_queue_keys, config_overrides, post_json, stack_config, start_gunicorn, start_worker
+from .processes import (_delete_queue_keys, config_overrides, post_json, stack_config, start_gunicorn, start_worker,
+                        stop_all, worker_ready)
 
 
 class Statements:
@@ -184,9 +185,14 @@ def test_concurrent_likes_on_many_articles_end_exact_everywhere(batch_app, tmp_p
     that overlap. Once every flush a like was answered with has run: stored == rows, and the cached
     API and page (primed before, so they must have been cleared) show it."""
     app = batch_app
-    web, base = start_gunicorn(app.config["BS_OVERRIDES"], tmp_path)
-    workers = start_worker(app.config["BS_OVERRIDES"], tmp_path, pool="prefork", concurrency=2)
+    workers = start_worker(app.config["BS_OVERRIDES"], tmp_path, pool="prefork", concurrency=2, wait=False)
     try:
+        web, base = start_gunicorn(app.config["BS_OVERRIDES"], tmp_path)  # while the worker imports
+    except BaseException:
+        workers.stop()
+        raise
+    try:
+        worker_ready(workers)
         with app.app_context():
             author = factories.make_user(roles=("author",))
             articles = [factories.make_article(author) for _ in range(12)]
@@ -211,8 +217,7 @@ def test_concurrent_likes_on_many_articles_end_exact_everywhere(batch_app, tmp_p
         for a in articles:
             assert _shown(base, a) == (stored[a["id"]],) * 2
     finally:
-        workers.stop()
-        web.stop()
+        stop_all([workers, web])
 
 
 def _hold_article_lock(app, article_id):

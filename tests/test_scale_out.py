@@ -15,7 +15,8 @@ from application.data.models import Article, Like, User
 from application.extensions import db
 
 from . import factories
-from .processes import stack_app, start_beat, start_gunicorn, start_worker  # noqa: F401  (fixtures)
+from .processes import (gunicorn_ready, stack_app, start_beat, start_gunicorn, start_worker, stop_all,  # noqa: F401
+                        worker_ready)
 from .test_beat import assert_once_per_interval, beat_sends, delete_beat_keys
 from .test_stream import _open_stream, _read_event
 
@@ -55,12 +56,16 @@ def test_two_instances_two_workers_two_beats_on_one_redis(stack_app, tmp_path):
     procs = []
     try:
         procs += [start_beat(overrides, tmp_path, "beat-a"), start_beat(overrides, tmp_path, "beat-b")]
-        # One at a time: a start that times out leaves its process running, unknown to this test.
-        procs += [start_worker(overrides, tmp_path), start_worker(overrides, tmp_path)]
-        web_a, a = start_gunicorn(overrides, tmp_path)
+        # Started side by side, each in procs before anything waits (so a start that times out is stopped).
+        procs += [start_worker(overrides, tmp_path, wait=False), start_worker(overrides, tmp_path, wait=False)]
+        web_a, a = start_gunicorn(overrides, tmp_path, wait=False)
         procs.append(web_a)
-        web_b, b = start_gunicorn(overrides, tmp_path)
+        web_b, b = start_gunicorn(overrides, tmp_path, wait=False)
         procs.append(web_b)
+        gunicorn_ready(web_a, a)
+        gunicorn_ready(web_b, b)
+        for proc in procs[2:4]:
+            worker_ready(proc)
         beats, workers = procs[:2], procs[2:4]
         with app.app_context():
             author = factories.make_user("soauthor", roles=("author",))
@@ -111,13 +116,14 @@ def test_two_instances_two_workers_two_beats_on_one_redis(stack_app, tmp_path):
             assert json.loads(_call("GET", f"{base}/api/articles/{slug}")[1])["article"]["favoritesCount"] == LIKES
 
         # 4. Two beats, each job sent once per interval (and run by one of the workers).
-        _wait(lambda: min(len(t) for t in beat_sends(*beats).values()) >= 3 and len(beat_sends(*beats)) == 2,
-              "three sends of each beat job", timeout=EVERY * 6)
+        def three_sends_each():
+            sends = beat_sends(*beats)
+            return len(sends) == 2 and min(len(t) for t in sends.values()) >= 3
+        _wait(three_sends_each, "three sends of each beat job", timeout=EVERY * 6)
         # One beat holds the lock; the other waits (stopping the first below hands over to it).
         assert sum("Acquired lock" in beat.output() for beat in beats) == 1
     finally:
-        for proc in procs:
-            proc.stop()
+        stop_all(procs)
         delete_beat_keys(app)
     sends = beat_sends(*beats)
     assert_once_per_interval(sends, EVERY, schedule)
