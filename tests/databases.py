@@ -2,8 +2,8 @@
 
 Once per run a template database is migrated with `flask db upgrade` (so the suite goes through
 Flask-Migrate, exactly as deployments do) and given the roles; each test then gets a copy of it:
-a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL. PostgreSQL copies made during
-a test are dropped after it (tests/conftest.py), and every database of this run at exit.
+a file copy on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL. PostgreSQL databases a test used
+are reset for reuse or dropped after it (tests/conftest.py), and every database of this run at exit.
 
 On PostgreSQL a copy and a drop take ~0.1-0.2 s of the server's time each (mostly I/O): a background
 thread keeps one database ready ahead of the next test, and puts a finished test's database back into
