@@ -38,7 +38,7 @@ _template: str | None = None
 _admin: sa.Engine | None = None
 created: list[str] = []  # PostgreSQL databases made and not yet dropped
 _by_folder: dict[str, str] = {}  # one database per test folder, as one SQLite file per tmp_path used to be
-_chores: "queue.Queue[tuple[str, str] | None]" = queue.Queue()  # ("create" | "drop", name) for the helper
+_chores: "queue.Queue[tuple[str, str] | None]" = queue.Queue()  # ("create" | "recycle" | "drop", name) for the helper
 _spares: "queue.Queue[str]" = queue.Queue()  # template copies made ahead, not handed out yet
 _helper: threading.Thread | None = None
 _recyclable: set[str] = set()  # copies of the template handed out by fresh_database_url
@@ -134,7 +134,7 @@ def _start_helper() -> None:
                 elif kind == "recycle" and _recycled(name):
                     _spares.put(name)
                 else:
-                    _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    drop([name])
             except Exception as exc:  # noqa: BLE001 - a test then makes its copy itself; drop_all retries drops
                 print(f"tests/databases.py: {kind} {name} failed in the background: {exc}")
                 if kind == "drop":

@@ -22,7 +22,7 @@ import pytest
 
 from . import databases
 from .conftest import build_app, free_port, make_config
-from .processes import config_overrides
+from .processes import config_overrides, stop_all
 
 REDIS_SERVER = shutil.which("redis-server")
 PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
@@ -185,10 +185,7 @@ class Stack:
         self.worker = self._worker()
 
     def stop(self) -> None:
-        for proc in (self.web, self.worker):
-            proc.begin_stop()  # both shut down at once
-        for proc in (self.web, self.worker):
-            proc.stop()
+        stop_all((self.web, self.worker))  # both shut down at once
         from .conftest import _dispose
 
         _dispose(self.app)
