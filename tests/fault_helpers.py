@@ -130,7 +130,7 @@ class Stack:
     """gunicorn (gevent) + a Celery worker on one database and one Redis of the test's own."""
 
     def __init__(self, tmp_path: Path, redis_server: RedisServer, database_url: str | None = None, **extra):
-        from .processes import start_gunicorn, start_worker, worker_ready
+        from .processes import start_worker, start_worker_and_gunicorn
 
         self.tmp_path, self.start_worker = tmp_path, start_worker
         cfg = make_config(
@@ -148,18 +148,11 @@ class Stack:
         self.app = build_app(cfg)
         databases.migrate(self.app)
         self.overrides = config_overrides(cfg)
-        self.worker = self._worker(wait=False)  # importing while gunicorn starts (both cores)
-        try:
-            self.web, self.base = start_gunicorn(self.overrides, tmp_path)
-            worker_ready(self.worker)
-        except BaseException:
-            self.worker.stop()
-            raise
+        worker, self.web, self.base = start_worker_and_gunicorn(self.overrides, tmp_path)
+        self.worker = _killable(worker)
 
-    def _worker(self, wait=True):
-        proc = self.start_worker(self.overrides, self.tmp_path, wait=wait)
-        proc.kill_all = lambda: _sigkill_tree(proc)
-        return proc
+    def _worker(self):
+        return _killable(self.start_worker(self.overrides, self.tmp_path))
 
     def supervise(self, broker_url: str, stuck_after: float = 10) -> bool:
         """Restart the worker if it leaves tasks queued for stuck_after seconds (as a liveness check
@@ -196,6 +189,12 @@ def _children(pid: int) -> list[int]:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def _killable(proc):
+    """The worker Proc, with kill_all(): SIGKILL it and its pool processes."""
+    proc.kill_all = lambda: _sigkill_tree(proc)
+    return proc
 
 
 def _sigkill_tree(proc) -> None:

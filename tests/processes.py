@@ -135,6 +135,20 @@ def gunicorn_ready(proc: Proc, base: str) -> None:
     proc.wait_for(lambda: _answers(base + "/hello"), "answer on /hello", timeout=60)
 
 
+def start_worker_and_gunicorn(overrides, tmp_path, **worker_options) -> tuple[Proc, Proc, str]:
+    """A Celery worker and a gunicorn started side by side (the worker imports while gunicorn starts),
+    both ready: (worker, web, base). If either fails to come up, both are stopped."""
+    procs = [start_worker(overrides, tmp_path, wait=False, **worker_options)]
+    try:
+        web, base = start_gunicorn(overrides, tmp_path)
+        procs.append(web)
+        worker_ready(procs[0])
+    except BaseException:
+        stop_all(procs)
+        raise
+    return procs[0], web, base
+
+
 def _delete_queue_keys(queue: str) -> None:
     client = redis.Redis.from_url(redis_db_url(REDIS_BASE, TEST_BROKER_DB))
     client.delete(queue, f"_kombu.binding.{queue}")

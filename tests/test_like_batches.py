@@ -23,8 +23,8 @@ from application.jobs.dispatch import queue_like_aggregation
 from . import factories
 from .conftest import build_app
 from .fault_helpers import wait_until
-from .processes import (_delete_queue_keys, config_overrides, post_json, stack_config, start_gunicorn, start_worker,
-                        stop_all, worker_ready)
+from .processes import (_delete_queue_keys, config_overrides, post_json, stack_config, start_worker,
+                        start_worker_and_gunicorn, stop_all)
 
 
 class Statements:
@@ -185,14 +185,9 @@ def test_concurrent_likes_on_many_articles_end_exact_everywhere(batch_app, tmp_p
     that overlap. Once every flush a like was answered with has run: stored == rows, and the cached
     API and page (primed before, so they must have been cleared) show it."""
     app = batch_app
-    workers = start_worker(app.config["BS_OVERRIDES"], tmp_path, pool="prefork", concurrency=2, wait=False)
+    workers, web, base = start_worker_and_gunicorn(app.config["BS_OVERRIDES"], tmp_path, pool="prefork",
+                                                   concurrency=2)
     try:
-        web, base = start_gunicorn(app.config["BS_OVERRIDES"], tmp_path)  # while the worker imports
-    except BaseException:
-        workers.stop()
-        raise
-    try:
-        worker_ready(workers)
         with app.app_context():
             author = factories.make_user(roles=("author",))
             articles = [factories.make_article(author) for _ in range(12)]
