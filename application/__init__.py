@@ -50,6 +50,8 @@ def _register_extensions(app: Flask) -> None:
     (ROOT / "db_directory").mkdir(exist_ok=True)
     db_tuning.install()
     db.init_app(app)
+    with app.app_context():
+        db_tuning.tune_postgres(db.engine, app.config.get("POSTGRES_RANDOM_PAGE_COST"))
     # Migrations are the only way the schema changes (batch mode: SQLite cannot ALTER most things).
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     cache.init_app(app)

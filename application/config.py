@@ -90,6 +90,8 @@ class Config:
     WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET", DEV_WEBHOOK_SECRET)
 
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_DB_PATH}")
+    # PostgreSQL's planner cost of a random page read for our sessions (db_tuning.py); "" keeps the server's.
+    POSTGRES_RANDOM_PAGE_COST = os.environ.get("POSTGRES_RANDOM_PAGE_COST", "1.1")
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (werkzeug ProxyFix).
     TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
 
