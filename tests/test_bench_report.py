@@ -141,3 +141,14 @@ def test_readme_table_is_generated_from_the_committed_latest_json():
     readme = doc_section.README.read_text()
     current = readme.split(doc_section.README_START, 1)[1].split(doc_section.README_END, 1)[0]
     assert current.strip("\n") == expected, "run: python -m bench.doc_section --write"
+
+
+def test_scaling_section_is_generated_from_the_committed_scaling_json():
+    """docs/performance.md's scaling table is bench/results/scaling.json as the run printed it."""
+    from bench import doc_scaling
+
+    if not doc_scaling.DEFAULT.exists():
+        pytest.skip("no committed scaling run")
+    expected = doc_scaling.section(json.loads(doc_scaling.DEFAULT.read_text()))
+    current = doc_section.DOC.read_text().split(doc_scaling.START, 1)[1].split(doc_scaling.END, 1)[0]
+    assert current.strip("\n") == expected, "run: python -m bench.doc_scaling --write"
