@@ -38,7 +38,7 @@ def tune_postgres(engine, random_page_cost: str | None) -> None:
     if engine.dialect.name != "postgresql" or not random_page_cost:
         return
     cost = float(random_page_cost)  # a typo fails at start-up, not in a query
-    if cost <= 0:
+    if not 0 < cost < float("inf"):  # also refuses "nan", which compares false to everything
         raise ValueError(f"POSTGRES_RANDOM_PAGE_COST must be positive, not {random_page_cost!r}")
 
     def on_connect(dbapi_connection, connection_record):

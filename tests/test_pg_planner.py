@@ -56,7 +56,7 @@ def test_an_empty_setting_keeps_the_servers_value_and_a_bad_one_fails_at_start_u
         assert _setting(app) == _server_default(app)
     finally:
         _dispose(app)
-    for bad in ("fast", "0", "-1"):
+    for bad in ("fast", "0", "-1", "nan", "inf"):
         with pytest.raises(ValueError):
             create_app(make_config(tmp_path, POSTGRES_RANDOM_PAGE_COST=bad))
 
