@@ -47,24 +47,22 @@ def _seed(env: dict, scale: int) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def _settle(database_url: str | None = None) -> float:
+def _settle(server: sa.Engine | None = None) -> float:
     """After a seed, before the rounds: its writes out of memory, so the rounds do not pay for them.
 
     A seed's dirty pages, written out by the kernel (and PostgreSQL's checkpoint, spread over
     minutes) in the background, would share the two cores the rounds load. sync(), and on
-    PostgreSQL a CHECKPOINT first (superuser or pg_checkpoint; skipped if refused). Seconds taken
+    PostgreSQL a CHECKPOINT first (cluster-wide, on the server connection; superuser or pg_checkpoint;
+    skipped if refused). Seconds taken
     (0.0-0.8 s after the 1M seeds of 2026-11-28: little was pending; kept so it stays that way).
     """
     started = time.monotonic()
-    if database_url:
-        engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    if server is not None:
         try:
-            with engine.connect() as con:
+            with server.connect() as con:
                 con.execute(sa.text("CHECKPOINT"))
         except sa.exc.DBAPIError as exc:
             print(f"bench: no CHECKPOINT before the rounds ({exc.orig})", flush=True)
-        finally:
-            engine.dispose()
     os.sync()
     return round(time.monotonic() - started, 1)
 
@@ -121,7 +119,7 @@ def _postgres(server_url: str, scale: int, run_id: str) -> dict:
     env = base_env(run_id, make_url(server_url).set(database=name).render_as_string(hide_password=False))
     try:
         seeded = _seed(env, scale)
-        return {"seed_s": seeded, "settle_s": _settle(env["DATABASE_URL"]),
+        return {"seed_s": seeded, "settle_s": _settle(admin),
                 "scenarios": _measure(env, f"postgresql {scale}")}
     finally:
         cleanup_redis(env, run_id)
