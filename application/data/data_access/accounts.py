@@ -6,7 +6,7 @@ change rotates, so old tokens stop working.
 """
 from flask_security import SQLAlchemyUserDatastore, hash_password, user_registered, verify_password
 from flask_security.models import fsqla_v3 as fsqla
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
 from application.extensions import db, security
@@ -34,14 +34,28 @@ class UserDatastore(SQLAlchemyUserDatastore):
 
     def find_user(self, case_insensitive: bool = False, **kwargs) -> User | None:
         (attr, value), = kwargs.items()  # Flask-Security passes exactly one unique attribute
-        column = getattr(User, attr)
+        statement = _find_user_statement(attr, case_insensitive)
+        users = db.session.scalars(statement, {"value": value}).unique().all()  # all rows: one per role
+        return users[0] if users else None
+
+
+# (attribute, case_insensitive) -> find_user's statement. Built once: building it and its cache key
+# cost as much as running it (measured ~0.3 of ~0.6 ms a token or session check on the 2-core VM).
+_FIND_USER_STATEMENTS: dict[tuple[str, bool], object] = {}
+
+
+def _find_user_statement(attr: str, case_insensitive: bool):
+    key = (attr, case_insensitive)
+    statement = _FIND_USER_STATEMENTS.get(key)
+    if statement is None:
+        column, value = getattr(User, attr), bindparam("value")
         condition = func.lower(column) == func.lower(value) if case_insensitive else column == value
         links = fsqla.FsModels.roles_users
-        statement = (select(User).outerjoin(links, links.c.user_id == User.id)
-                     .outerjoin(Role, Role.id == links.c.role_id)
-                     .options(contains_eager(User.roles)).where(condition))
-        users = db.session.scalars(statement).unique().all()  # all rows: one per role
-        return users[0] if users else None
+        statement = _FIND_USER_STATEMENTS[key] = (
+            select(User).outerjoin(links, links.c.user_id == User.id)
+            .outerjoin(Role, Role.id == links.c.role_id)
+            .options(contains_eager(User.roles)).where(condition))
+    return statement
 
 
 class AccountConflict(ValueError):

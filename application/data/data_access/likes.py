@@ -32,7 +32,7 @@ def like_article(user_id: int, article_id: int) -> dict:
     row = {"user_id": user_id, "article_id": article_id, "created_at": utcnow()}
     dialect = db.engine.dialect.name
     if dialect in _UPSERT:  # one statement, and a concurrent duplicate is not an error
-        count = _change_and_count(_UPSERT[dialect](Like).values(**row).on_conflict_do_nothing(), article_id, +1)
+        count = _change_and_count("like", row)
     else:
         count = None
         if not has_liked(user_id, article_id):
@@ -47,25 +47,47 @@ def like_article(user_id: int, article_id: int) -> dict:
 
 def unlike_article(user_id: int, article_id: int) -> dict:
     """Remove a like if there is one: {liked: False, like_count from the rows}."""
-    statement = delete(Like).where(Like.user_id == user_id, Like.article_id == article_id)
-    count = _change_and_count(statement, article_id, -1)
+    count = _change_and_count("unlike", {"user_id": user_id, "article_id": article_id})
     store.note(keys.recent_likes_key(user_id), READ_YOUR_LIKES_SECONDS)
     return {"liked": False, "like_count": count}
 
 
-def _change_and_count(statement, article_id: int, sign: int) -> int:
-    """Run the insert or delete and count the article's rows, in its transaction, then commit.
-    PostgreSQL: one statement (the change as a CTE; the count's snapshot predates it, so its rows
-    are added or taken off); elsewhere the change, then the count, before the commit."""
-    live = select(func.count()).select_from(Like).where(Like.article_id == article_id).scalar_subquery()
-    if db.engine.dialect.name == "postgresql":
-        changed = statement.returning(Like.id).cte("changed")
-        count = db.session.scalar(select(live + sign * select(func.count()).select_from(changed).scalar_subquery()))
-    else:
-        db.session.execute(statement)
-        count = db.session.scalar(select(live))
+def _change_and_count(change: str, params: dict) -> int:
+    """Run the insert ("like") or delete ("unlike") and count the article's rows, in its transaction,
+    then commit. PostgreSQL: one statement (the change as a CTE; the count's snapshot predates it,
+    so its rows are added or taken off); elsewhere the change, then the count, before the commit."""
+    statements = _change_statements(db.engine.dialect.name, change)
+    for statement in statements[:-1]:
+        db.session.execute(statement, params)
+    count = db.session.scalar(statements[-1], params)
     db.session.commit()
     return count
+
+
+# (dialect, "like" | "unlike") -> the statements of _change_and_count, built once with bind
+# parameters: building them and their cache keys cost about what running them does (measured).
+_CHANGE_STATEMENTS: dict[tuple[str, str], tuple] = {}
+
+
+def _change_statements(dialect: str, change: str) -> tuple:
+    found = _CHANGE_STATEMENTS.get((dialect, change))
+    if found is not None:
+        return found
+    article_id = bindparam("article_id")
+    if change == "like":
+        statement = _UPSERT[dialect](Like).values(user_id=bindparam("user_id"), article_id=article_id,
+                                                  created_at=bindparam("created_at")).on_conflict_do_nothing()
+    else:
+        statement = delete(Like).where(Like.user_id == bindparam("user_id"), Like.article_id == article_id)
+    live = select(func.count()).select_from(Like).where(Like.article_id == article_id).scalar_subquery()
+    if dialect == "postgresql":
+        changed = statement.returning(Like.id).cte("changed")
+        sign = 1 if change == "like" else -1
+        found = (select(live + sign * select(func.count()).select_from(changed).scalar_subquery()),)
+    else:
+        found = (statement, select(live))
+    _CHANGE_STATEMENTS[(dialect, change)] = found
+    return found
 
 
 def liked_recently(user_id: int | None) -> bool:
