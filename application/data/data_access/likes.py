@@ -57,9 +57,13 @@ def _change_and_count(change: str, params: dict) -> int:
     then commit. PostgreSQL: one statement (the change as a CTE; the count's snapshot predates it,
     so its rows are added or taken off); elsewhere the change, then the count, before the commit."""
     statements = _change_statements(db.engine.dialect.name, change)
+    # On the session's connection, in its transaction: no ORM objects are involved, and through
+    # Session.execute a dict of parameters makes the insert an ORM bulk insert (measured: a third
+    # of the like's database CPU).
+    connection = db.session.connection()
     for statement in statements[:-1]:
-        db.session.execute(statement, params)
-    count = db.session.scalar(statements[-1], params)
+        connection.execute(statement, params)
+    count = connection.execute(statements[-1], params).scalar_one()
     db.session.commit()
     return count
 
