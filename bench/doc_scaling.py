@@ -20,8 +20,10 @@ def _num(value) -> str:
 def section(data: dict) -> str:
     meta = data["meta"]
     sizes = ", ".join(f"{s:,}" for s in meta["scales"])
+    order = ("sizes interleaved: every round loads each size in turn, alternating the order"
+             if meta.get("interleaved") else "one size after the other")
     out = [f"Sizes {sizes} articles ({meta['seed_shape']}); {meta['cores']} cores, {meta['rounds']} rounds x "
-           f"{meta['duration_s']} s per scenario and size, wall {meta['wall_s']} s; load average (1/5/15 min) "
+           f"{meta['duration_s']} s per scenario and size ({order}), wall {meta['wall_s']} s; load average (1/5/15 min) "
            f"{meta['loadavg_before']} before, {meta['loadavg_after']} after.", "", "```", data["table"], "```", "",
            "req/s of each round:", ""]
     for db_name, by_scale in data["results"].items():

@@ -2,14 +2,18 @@
 
     ./bench/scaling.sh        (or BENCH_SCALING=1 ./bench/run.sh)
 
-For each size in BENCH_SCALES (default "1000,100000"; add 1000000 for the full table: the seed
-then takes minutes and a few GB) it seeds a fresh database (SQLite under bench/results/work/;
-with BENCH_DATABASE_URL also a PostgreSQL database of its own, dropped afterwards), starts the
-product with the cache off (NullCache: every request reads the database) and loads, alternating,
-the uncached `/api/articles?limit=20` and the cache-off `/` with wrk (BENCH_ROUNDS x BENCH_DURATION s,
-defaults 2 x 5). Users are a tenth of the articles and likes twenty times them (the main bench's
-10k / 1k / 200k shape). Prints a table with the ratio largest / smallest size and the target
-(largest >= 0.8x smallest, on each database), writes bench/results/scaling.json.
+For each database (SQLite under bench/results/work/; with BENCH_DATABASE_URL also PostgreSQL, in
+databases of its own, dropped afterwards) it seeds a fresh database of each size in BENCH_SCALES
+(default "1000,100000"; add 1000000 for the full table: the seed then takes minutes and a few GB),
+starts the product with the cache off (NullCache: every request reads the database) on each, all
+at once, and loads the uncached `/api/articles?limit=20` and the cache-off `/` with wrk,
+BENCH_ROUNDS x BENCH_DURATION s (defaults 4 x 5) per scenario and size. The sizes are interleaved:
+each round loads every size in turn, in the opposite order from the round before (A B C, C B A),
+so the machine's drift over the run hits every size alike (measured one size after the other,
+minutes apart, a slow spell of this VM during the 1k rounds moved a ratio by 40%). Users are a
+tenth of the articles and likes twenty times them (the main bench's 10k / 1k / 200k shape). Prints
+a table with the ratio largest / smallest size and the target (largest >= 0.8x smallest, on each
+database), writes bench/results/scaling.json.
 """
 import json
 import os
@@ -67,24 +71,32 @@ def _settle(server: sa.Engine | None = None) -> float:
     return round(time.monotonic() - started, 1)
 
 
-def _measure(env: dict, label: str) -> dict:
+def _measure(envs: dict[int, dict], label: str) -> dict[int, dict]:
+    """{size: {scenario: figures}}: one cache-off server per size, all up, loaded in turn every round."""
     procs = Processes(WORK)
-    duration, rounds, warmup = env_int("BENCH_DURATION", 5), env_int("BENCH_ROUNDS", 2), env_int("BENCH_WARMUP", 2)
-    runs = {s.name: [] for s in SCENARIOS}
+    duration, rounds, warmup = env_int("BENCH_DURATION", 5), env_int("BENCH_ROUNDS", 4), env_int("BENCH_WARMUP", 2)
+    sizes = sorted(envs)
+    runs = {size: {s.name: [] for s in SCENARIOS} for size in sizes}
     try:
-        ctx = Context(urls={"nocache": procs.gunicorn(f"scale-{label}", "bench.bench_app:app",
-                                                       dict(env, BENCH_VARIANT="nocache"))})
+        ctxs = {size: Context(urls={"nocache": procs.gunicorn(f"scale-{label}-{size}", "bench.bench_app:app",
+                                                               dict(env, BENCH_VARIANT="nocache"))})
+                for size, env in envs.items()}
         for rnd in range(1, rounds + 1):
             for sc in SCENARIOS if rnd % 2 else SCENARIOS[::-1]:
-                # A slow page leaves requests queued past wrk's end: wait them out (up to DRAIN_S), or
-                # they eat the next scenario's round (seen at 100k: the API list at 0 req/s after "/").
-                drain(procs.pids(), DRAIN_S)
-                if rnd == 1 and warmup:
-                    run_wrk(ctx, sc, warmup)
+                for size in sizes if rnd % 2 else sizes[::-1]:
+                    # A slow page leaves requests queued past wrk's end: wait them out (up to DRAIN_S), or
+                    # they eat the next load (seen at 100k: the API list at 0 req/s after "/").
                     drain(procs.pids(), DRAIN_S)
-                runs[sc.name].append(run_wrk(ctx, sc, duration))
+                    if rnd == 1 and warmup:
+                        run_wrk(ctxs[size], sc, warmup)
+                        drain(procs.pids(), DRAIN_S)
+                    runs[size][sc.name].append(run_wrk(ctxs[size], sc, duration))
     finally:
         procs.stop()
+    return {size: _summary(by_name, f"{label} {size}") for size, by_name in runs.items()}
+
+
+def _summary(runs: dict, label: str) -> dict:
     out = {}
     for name, results in runs.items():
         # a round where nothing came back within wrk's timeout has no latency figures: 0 req/s, None
@@ -97,34 +109,47 @@ def _measure(env: dict, label: str) -> dict:
     return out
 
 
-def _sqlite(scale: int, run_id: str) -> dict:
-    db_file = WORK / f"scaling-{scale}.sqlite3"
+def _sqlite(sizes: list[int], run_id: str) -> dict:
+    files = {size: WORK / f"scaling-{size}.sqlite3" for size in sizes}
+    envs = {size: base_env(f"{run_id}{size}", f"sqlite:///{path}") for size, path in files.items()}
+    out = {}
+    try:
+        for size in sizes:
+            _remove_sqlite(files[size])
+            out[size] = {"seed_s": _seed(envs[size], size), "settle_s": _settle()}
+        for size, figures in _measure(envs, "sqlite").items():
+            out[size]["scenarios"] = figures
+        return {str(size): v for size, v in out.items()}
+    finally:
+        for size in sizes:
+            cleanup_redis(envs[size], f"{run_id}{size}")
+            _remove_sqlite(files[size])
+
+
+def _remove_sqlite(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
-        Path(str(db_file) + suffix).unlink(missing_ok=True)
-    env = base_env(run_id, f"sqlite:///{db_file}")
-    try:
-        seeded = _seed(env, scale)
-        return {"seed_s": seeded, "settle_s": _settle(), "scenarios": _measure(env, f"sqlite {scale}")}
-    finally:
-        cleanup_redis(env, run_id)
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db_file) + suffix).unlink(missing_ok=True)
+        Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def _postgres(server_url: str, scale: int, run_id: str) -> dict:
-    name = f"bench_scale_{run_id}"
+def _postgres(server_url: str, sizes: list[int], run_id: str) -> dict:
+    names = {size: f"bench_scale_{run_id}_{size}" for size in sizes}
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with admin.connect() as con:
-        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    env = base_env(run_id, make_url(server_url).set(database=name).render_as_string(hide_password=False))
+    envs = {size: base_env(f"{run_id}{size}", make_url(server_url).set(database=name).render_as_string(hide_password=False))
+            for size, name in names.items()}
+    out = {}
     try:
-        seeded = _seed(env, scale)
-        return {"seed_s": seeded, "settle_s": _settle(admin),
-                "scenarios": _measure(env, f"postgresql {scale}")}
+        for size in sizes:
+            with admin.connect() as con:
+                con.execute(sa.text(f'CREATE DATABASE "{names[size]}"'))
+            out[size] = {"seed_s": _seed(envs[size], size), "settle_s": _settle(admin)}
+        for size, figures in _measure(envs, "postgresql").items():
+            out[size]["scenarios"] = figures
+        return {str(size): v for size, v in out.items()}
     finally:
-        cleanup_redis(env, run_id)
         with admin.connect() as con:
-            con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for size in sizes:
+                cleanup_redis(envs[size], f"{run_id}{size}")
+                con.execute(sa.text(f'DROP DATABASE IF EXISTS "{names[size]}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -164,13 +189,12 @@ def main() -> None:
     sizes = sorted(scales())
     server = os.environ.get("BENCH_DATABASE_URL", "")
     started, load_before = time.monotonic(), os.getloadavg()
-    results: dict = {"sqlite": {}}
-    for scale in sizes:
-        results["sqlite"][str(scale)] = _sqlite(scale, uuid.uuid4().hex[:8])
-        if server:
-            results.setdefault("postgresql", {})[str(scale)] = _postgres(server, scale, uuid.uuid4().hex[:8])
+    results: dict = {"sqlite": _sqlite(sizes, uuid.uuid4().hex[:8])}
+    if server:
+        results["postgresql"] = _postgres(server, sizes, uuid.uuid4().hex[:8])
     data = {"meta": {"scales": sizes, "cores": os.cpu_count(), "duration_s": env_int("BENCH_DURATION", 5),
-                     "rounds": env_int("BENCH_ROUNDS", 2), "wall_s": round(time.monotonic() - started, 1),
+                     "rounds": env_int("BENCH_ROUNDS", 4), "interleaved": True,
+                     "wall_s": round(time.monotonic() - started, 1),
                      "seed_shape": "users = articles / 10, likes = articles x 20",
                      "loadavg_before": [round(x, 1) for x in load_before],
                      "loadavg_after": [round(x, 1) for x in os.getloadavg()]},
