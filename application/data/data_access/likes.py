@@ -1,5 +1,7 @@
 """Like writers (the row at once; the denormalised counts by a job, in batches) and per-user like reads."""
 
+import functools
+
 from flask import current_app
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -68,15 +70,10 @@ def _change_and_count(change: str, params: dict) -> int:
     return count
 
 
-# (dialect, "like" | "unlike") -> the statements of _change_and_count, built once with bind
-# parameters: building them and their cache keys cost about what running them does (measured).
-_CHANGE_STATEMENTS: dict[tuple[str, str], tuple] = {}
-
-
+@functools.cache
 def _change_statements(dialect: str, change: str) -> tuple:
-    found = _CHANGE_STATEMENTS.get((dialect, change))
-    if found is not None:
-        return found
+    """The statements of _change_and_count, built once per process with bind parameters (hot path:
+    building them and their cache keys cost about what running them does)."""
     article_id = bindparam("article_id")
     if change == "like":
         statement = _UPSERT[dialect](Like).values(user_id=bindparam("user_id"), article_id=article_id,
@@ -87,11 +84,8 @@ def _change_statements(dialect: str, change: str) -> tuple:
     if dialect == "postgresql":
         changed = statement.returning(Like.id).cte("changed")
         sign = 1 if change == "like" else -1
-        found = (select(live + sign * select(func.count()).select_from(changed).scalar_subquery()),)
-    else:
-        found = (statement, select(live))
-    _CHANGE_STATEMENTS[(dialect, change)] = found
-    return found
+        return (select(live + sign * select(func.count()).select_from(changed).scalar_subquery()),)
+    return statement, select(live)
 
 
 def liked_recently(user_id: int | None) -> bool:
