@@ -80,9 +80,15 @@ def seed_counts(scale: int = 0) -> tuple[int, int, int]:
     return env_int("BENCH_ARTICLES", 10_000), env_int("BENCH_USERS", 1_000), env_int("BENCH_LIKES", 200_000)
 
 
-def seed(env: dict, db_file: Path | None) -> None:
-    for suffix in ("", "-wal", "-shm") if db_file else ():
+def remove_sqlite(db_file: Path) -> None:
+    """Delete a SQLite database with its WAL and shared-memory files."""
+    for suffix in ("", "-wal", "-shm"):
         Path(str(db_file) + suffix).unlink(missing_ok=True)
+
+
+def seed(env: dict, db_file: Path | None) -> None:
+    if db_file:
+        remove_sqlite(db_file)
     started = time.monotonic()
     articles, users, likes = seed_counts()
     subprocess.run([str(VENV_BIN / "flask"), "--app", "bench.bench_app", "seed", "--articles", str(articles),

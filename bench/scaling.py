@@ -21,12 +21,11 @@ import statistics
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from .driver import BENCH, WORK, Context, base_env, cleanup_redis, env_int, run_wrk, seed_counts
+from .driver import BENCH, WORK, Context, base_env, cleanup_redis, env_int, remove_sqlite, run_wrk, seed_counts
 from .procs import ROOT, VENV_BIN, Processes, drain
 from .scenarios import Scenario
 
@@ -109,26 +108,26 @@ def _summary(runs: dict, label: str) -> dict:
     return out
 
 
+def _seed_then_measure(envs: dict[int, dict], label: str, create, server: sa.Engine | None = None) -> dict:
+    """Seed every size (create(size) first), settle, then measure all sizes interleaved: {size: figures}."""
+    out = {}
+    for size, env in envs.items():
+        create(size)
+        out[size] = {"seed_s": _seed(env, size), "settle_s": _settle(server)}
+    for size, figures in _measure(envs, label).items():
+        out[size]["scenarios"] = figures
+    return {str(size): v for size, v in out.items()}
+
+
 def _sqlite(sizes: list[int], run_id: str) -> dict:
     files = {size: WORK / f"scaling-{size}.sqlite3" for size in sizes}
     envs = {size: base_env(f"{run_id}{size}", f"sqlite:///{path}") for size, path in files.items()}
-    out = {}
     try:
-        for size in sizes:
-            _remove_sqlite(files[size])
-            out[size] = {"seed_s": _seed(envs[size], size), "settle_s": _settle()}
-        for size, figures in _measure(envs, "sqlite").items():
-            out[size]["scenarios"] = figures
-        return {str(size): v for size, v in out.items()}
+        return _seed_then_measure(envs, "sqlite", lambda size: remove_sqlite(files[size]))
     finally:
         for size in sizes:
             cleanup_redis(envs[size], f"{run_id}{size}")
-            _remove_sqlite(files[size])
-
-
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
+            remove_sqlite(files[size])
 
 
 def _postgres(server_url: str, sizes: list[int], run_id: str) -> dict:
@@ -136,15 +135,13 @@ def _postgres(server_url: str, sizes: list[int], run_id: str) -> dict:
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     envs = {size: base_env(f"{run_id}{size}", make_url(server_url).set(database=name).render_as_string(hide_password=False))
             for size, name in names.items()}
-    out = {}
+
+    def create(size: int) -> None:
+        with admin.connect() as con:
+            con.execute(sa.text(f'CREATE DATABASE "{names[size]}"'))
+
     try:
-        for size in sizes:
-            with admin.connect() as con:
-                con.execute(sa.text(f'CREATE DATABASE "{names[size]}"'))
-            out[size] = {"seed_s": _seed(envs[size], size), "settle_s": _settle(admin)}
-        for size, figures in _measure(envs, "postgresql").items():
-            out[size]["scenarios"] = figures
-        return {str(size): v for size, v in out.items()}
+        return _seed_then_measure(envs, "postgresql", create, admin)
     finally:
         with admin.connect() as con:
             for size in sizes:
