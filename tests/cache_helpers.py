@@ -36,6 +36,22 @@ def counting_queries(app, match=lambda sql: True):
         counter.close()
 
 
+@contextmanager
+def each_statement(app, record):
+    """Inside the block, record(statement, parameters, context) for every statement the app's engine runs."""
+    with app.app_context():
+        engine = db.engine
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        record(statement, parameters, context)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+
+
 def entry(app, key, groups=()):
     """(hit, value) of a cache entry as a reader would see it now (generations checked)."""
     with app.app_context():

@@ -6,28 +6,24 @@ its cache key cost about what running it does (measured on the 2-core VM). The l
 on the session's connection (through Session.execute a dict of parameters makes the insert an ORM
 bulk insert). Both must also find their compiled form in SQLAlchemy's cache.
 """
-from sqlalchemy import event
 from sqlalchemy.engine.interfaces import CacheStats
 
 from application.data.models import User
 from application.extensions import db
+
+from .cache_helpers import each_statement
 
 
 def _statements(app, call) -> list[tuple[str, CacheStats, object]]:
     """(SQL, compiled-cache outcome, the statement object executed) of every compiled statement call() runs."""
     seen = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
+    def record(statement, parameters, context):
         if context is not None and context.compiled is not None:
             seen.append((" ".join(statement.split()), context.cache_hit, context.invoked_statement))
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with each_statement(app, record):
         call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return seen
 
 

@@ -8,13 +8,14 @@ import json
 import re
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from application.data.data_access.listing_counts import rebuild_listing_counters
 from application.data.data_access.week_likes import rebuild_week_likes
 from application.extensions import db
 
 from . import databases, factories
+from .cache_helpers import each_statement
 from .conftest import _dispose, build_app, make_config
 
 
@@ -22,21 +23,16 @@ def _capture(app, client, path, call=None):
     """Every SELECT a GET of path runs (or, with call, what call() runs inside an app context)."""
     seen = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
+    def record(statement, parameters, context):
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append((statement, parameters))
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with each_statement(app, record):
         if call is None:
             assert client.get(path).status_code == 200
         else:
             with app.app_context():
                 call()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return seen
 
 

@@ -2,9 +2,8 @@
 import re
 
 import pytest
-from sqlalchemy import event
 
-from application.extensions import db
+from .cache_helpers import each_statement
 
 SEEK = re.compile(r"\(article\.publish_at, article\.id\) [<>]")
 LINK = re.compile(r'rel="(prev|next)" href="([^"]+)"')
@@ -31,16 +30,12 @@ def _links(html: str) -> dict:
 def _listing_sql(app, client, url):
     seen = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
+    def record(statement, parameters, context):
         if "ORDER BY article.publish_at" in statement:  # the listing's own query
             seen.append(statement)
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+
+    with each_statement(app, record):
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return response, seen
 
 
