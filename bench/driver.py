@@ -35,7 +35,7 @@ BENCH = ROOT / "bench"
 WORK = BENCH / "results" / "work"
 REDIS_DBS = {"cache": 5, "broker": 6, "results": 7, "sse": 8}
 # What the PostgreSQL pass measures (the rest is the same code over the same data).
-POSTGRES_SCENARIOS = ("/ cache off", "POST like", "POST like paced")
+POSTGRES_SCENARIOS = ("/ cache off", "POST like", "POST like paced", "POST like lockstep")
 # Scenarios with the same Scenario.interleave run in this many slices each, alternating (see run_interleaved).
 INTERLEAVE_SLICES = 5
 
@@ -151,6 +151,7 @@ def wrk_lines(ctx: Context, sc: Scenario, seconds: int) -> list[str]:
     env = dict(os.environ, BENCH_METHOD=sc.method, BENCH_BODY=sc.body, BENCH_PATHS=",".join(sc.paths),
                BENCH_HEADERS="\n".join(f"{k}: {v}" for k, v in sc.headers.items()),
                BENCH_TOKENS=",".join(ctx.tokens) if sc.tokens else "", BENCH_DELAY_MS=str(sc.delay_ms),
+               BENCH_THINK=sc.think,
                BENCH_COUNT_TIMING="1" if sc.count_timing else "0",
                BENCH_OUT=str(out))
     c = sc.connections

@@ -20,6 +20,8 @@ class Scenario:
     tokens: bool = False              # send Authentication-Token (one user per connection)
     connections: int = 32
     delay_ms: int = 0                 # pause per connection between requests (paced load)
+    think: str = "fixed"              # that pause: "fixed" (delay_ms every time) or "exponential" (random,
+                                      # delay_ms on average: independent users, not a synchronised crowd)
     count_timing: bool = True         # read queries/cache hits from Server-Timing (costs wrk CPU)
     interleave: str = ""              # scenarios sharing this name (compared by a ratio target) run in
                                       # alternating slices of one round, not one after the other
@@ -49,8 +51,14 @@ def scenarios(ctx) -> list[Scenario]:
         Scenario("POST like", "product", [f"/api/article_likes/{i}" for i in ids], method="POST", tokens=True,
                  headers={"Accept": "application/json"}, note="32 users, saturating"),
         Scenario("POST like paced", "product", [f"/api/article_likes/{i}" for i in reversed(ids)], method="POST",
+                 tokens=True, headers={"Accept": "application/json"}, connections=4, delay_ms=100, think="exponential",
+                 note="4 users, think time random around 100 ms (~40 likes/s offered: a busy site, not saturation)"),
+        # The same 4 users with a fixed 100 ms think time, as "paced" was measured until run fc66df5a: wrk
+        # starts them together and each reconnects as soon as it is answered, so they stay in step and
+        # their likes arrive as bursts of 4, often on one gunicorn worker (see docs/performance.md).
+        Scenario("POST like lockstep", "product", [f"/api/article_likes/{i}" for i in reversed(ids)], method="POST",
                  tokens=True, headers={"Accept": "application/json"}, connections=4, delay_ms=100,
-                 note="4 users, 100 ms think time (~40 likes/s offered: a busy site, not saturation)"),
+                 note="4 users, fixed 100 ms think time, in step: bursts of 4 likes (no target)"),
         Scenario("/ naive", "product", ["/bench/naive"], note="lazy relationships + a COUNT per article, no index"),
         Scenario("/ naive + index", "product", ["/bench/naive?index=1"], note="the same naive code, index used"),
     ]

@@ -39,6 +39,10 @@ function init(args)
   local tokens = split(os.getenv("BENCH_TOKENS") or "", ",")
   if #tokens > 0 then hdrs["Authentication-Token"] = tokens[(thread_index - 1) % #tokens + 1] end
   delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+  -- "exponential": each pause drawn at random with delay_ms as its mean, so the connections act as
+  -- independent users. With a fixed pause they stay in step (a burst of all of them, then silence).
+  think = os.getenv("BENCH_THINK") or "fixed"
+  math.randomseed(thread_index * 7919 + 17)  -- the same pauses in every run
   -- Off for the instrumentation-overhead pair: parsing Server-Timing is the load generator's
   -- work on the same cores, and only the variant that sends the header would pay it.
   count_timing = os.getenv("BENCH_COUNT_TIMING") ~= "0"
@@ -48,6 +52,7 @@ function init(args)
 end
 
 function delay()
+  if think == "exponential" then return math.floor(-delay_ms * math.log(1 - math.random())) end
   return delay_ms
 end
 
