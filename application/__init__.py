@@ -6,7 +6,7 @@ from flask import Flask
 
 from . import input_guard
 from .config import Config, config_for_env, engine_options
-from .extensions import cache, compress, csrf, db, migrate
+from .extensions import cache, compress, csrf, db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def _configure_logging(app: Flask) -> None:
 
 
 def _register_extensions(app: Flask) -> None:
-    from . import accounts, db_tuning
+    from . import accounts, db_tuning, migrations
     from .jobs.celery_app import celery_init_app
 
     (ROOT / "db_directory").mkdir(exist_ok=True)
@@ -52,8 +52,7 @@ def _register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         db_tuning.tune_postgres(db.engine, app.config.get("POSTGRES_RANDOM_PAGE_COST"))
-    # Migrations are the only way the schema changes (batch mode: SQLite cannot ALTER most things).
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrations.register_cli(app)  # `flask db ...`: Flask-Migrate, bound when a command line uses it
     cache.init_app(app)
     compress.init_app(app)
     csrf.init_app(app)

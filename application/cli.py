@@ -1,8 +1,8 @@
 """Flask CLI commands: init-db, seed, demo-author (the schema itself: `flask db upgrade`, Flask-Migrate)."""
 import click
 from flask import Flask
-from flask_migrate import upgrade
 
+from application import migrations
 from application.data import data_access
 from application.data.seed import SeedError, seed
 
@@ -11,7 +11,7 @@ DEMO_EMAIL, DEMO_USERNAME, DEMO_PASSWORD = "author@example.com", "demo_author", 
 
 def ensure_schema() -> None:
     """Migrate the database to the newest revision and make sure the roles exist (idempotent)."""
-    upgrade()
+    migrations.upgrade()
     data_access.ensure_roles()
 
 

@@ -1,7 +1,6 @@
 """Extensions, created unbound: create_app() binds them. No app imports here."""
 from flask_caching import Cache
 from flask_compress import Compress
-from flask_migrate import Migrate
 from flask_security import Security
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -19,4 +18,3 @@ cache = Cache()
 security = Security(username_util_cls=UsernameRule)  # the site's username rule everywhere
 compress = Compress()
 csrf = CSRFProtect()
-migrate = Migrate()

@@ -48,13 +48,12 @@ _undropped: list[str] = []  # kept templates and background drops that failed: d
 
 def migrate(app) -> None:
     """Run the migrations and the role seeding on the app's (empty or older) database."""
-    from flask_migrate import upgrade
-
+    from application import migrations
     from application.data import data_access
     from application.extensions import db
 
     with app.app_context():
-        upgrade()
+        migrations.upgrade()
         data_access.ensure_roles()
         db.session.remove()
 

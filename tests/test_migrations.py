@@ -74,3 +74,27 @@ def test_existing_database_joins_with_stamp_head(tmp_path):
     assert _drift(app, db.metadata) == []
     with app.app_context():
         db.engine.dispose()
+
+
+def test_serving_processes_do_not_import_alembic_and_flask_db_still_migrates(tmp_path):
+    """create_app() leaves Flask-Migrate (and alembic, half of the app's import time) unimported, as
+    every gunicorn and Celery process does; `flask db upgrade` from the real command line binds it and
+    migrates, and `flask db current` then names the head revision."""
+    import os
+    import subprocess
+    import sys
+
+    url = databases.empty_database_url(tmp_path)
+    env = dict(os.environ, DATABASE_URL=url, ENV="development", PYTHONPATH=str(ROOT))
+    probe = ("import sys, main; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'flask_migrate')))")
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip().splitlines()[-1] == "[]"
+    flask = [sys.executable, "-m", "flask", "--app", "main", "db"]
+    upgraded = subprocess.run(flask + ["upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = subprocess.run(flask + ["current"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    assert current.returncode == 0 and f"{head} (head)" in current.stdout, current.stdout + current.stderr

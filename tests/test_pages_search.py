@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
+from application import migrations
 from application.data import data_access
 from application.data.data_access import keys, search
 from application.data.models import utcnow
@@ -69,7 +70,7 @@ def test_empty_and_too_long_queries_re_render_the_form(client):
 
 
 def test_migration_backfills_articles_written_before_it(tmp_path):
-    app = build_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=databases.empty_database_url(tmp_path)))
+    app = migrations.bound(build_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=databases.empty_database_url(tmp_path))))
     try:
         with app.app_context():
             upgrade(revision="0002")
@@ -88,7 +89,7 @@ def test_migration_backfills_articles_written_before_it(tmp_path):
 
 
 def test_search_schema_downgrades_and_upgrades_again(tmp_path):
-    app = build_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=databases.empty_database_url(tmp_path)))
+    app = migrations.bound(build_app(make_config(tmp_path, SQLALCHEMY_DATABASE_URI=databases.empty_database_url(tmp_path))))
     try:
         with app.app_context():
             upgrade()

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
+from application import migrations
 from application.data import data_access
 from application.data.models import Article, Like, Role, Tag, User, article_authors, article_tags
 from application.data.seed import SeedError, seed
@@ -287,6 +288,7 @@ def test_postgresql_revision_0004_down_and_up_keeps_every_vector_right(tmp_path)
 
     generated = "SELECT attgenerated FROM pg_attribute WHERE attrelid = 'article'::regclass AND attname = 'search_vector'"
     dbs, app = _pg_app(tmp_path)
+    migrations.bound(app)
     try:
         with app.app_context():
             seed(40, 5, 30, 2, as_of=AS_OF)
