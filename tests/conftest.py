@@ -77,6 +77,9 @@ def _dispose(app):
     tier = local_tier.of(app.extensions.get("cache", {}).get(cache))
     if tier is not None:
         tier.stop()  # its subscriber thread ends within a heartbeat
+    watcher = app.extensions.get("bs_like_watcher")
+    if watcher is not None:
+        watcher.stop()  # it would go on re-sending this app's unfinished flushes for minutes
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from application.data import data_access
 from application.extensions import csrf
 from application.jobs import webhook_events
+from application.jobs.celery_app import own_task
 from application.jobs.tasks import process_webhook_delivery
 
 from .errors import json_error
@@ -93,5 +94,5 @@ def receive(source):
     delivery, created = data_access.store_webhook_delivery(source, delivery_id, event, payload)
     if not created:  # a repeated delivery: acknowledged, not processed again
         return jsonify({"status": "duplicate", "delivery_id": delivery_id, "state": delivery["status"]}), 200
-    task = process_webhook_delivery.delay(delivery["id"])
+    task = own_task(process_webhook_delivery).delay(delivery["id"])
     return jsonify({"status": "accepted", "delivery_id": delivery_id, "task_id": task.id}), 202

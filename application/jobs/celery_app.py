@@ -1,6 +1,6 @@
 """Flask's Celery pattern: a Celery app configured from Flask config, tasks in app context."""
 from celery import Celery, Task
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
 
 from application.config import beat_timing
 
@@ -21,6 +21,14 @@ def celery_init_app(app: Flask) -> Celery:
     app.extensions["celery"] = celery_app
     from . import tasks  # noqa: F401  (registers every task, so the worker and beat know them all)
     return celery_app
+
+
+def own_task(shared: Task) -> Task:
+    """A @shared_task as registered in the current Flask app's Celery app: sent through that app's
+    broker and queue. The shared task itself sends through the process's default Celery app, the
+    last one created: another app's where a process holds several (the tests), which is where a
+    like-recount watcher outliving its app once sent a flush that took a later test's likes."""
+    return current_app.extensions["celery"].tasks[shared.name]
 
 
 def celery_settings(config) -> dict:

@@ -8,6 +8,7 @@ from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
 from . import pending, recount_watcher
+from .celery_app import own_task
 from .tasks import flush_like_counts
 
 log = logging.getLogger(__name__)
@@ -79,5 +80,5 @@ def send_flush(task_id: str | None = None, article_ids=(), again: bool = False, 
     # A first send waits out a short window, so the likes of the next moments share its flush (one
     # task, one grouped COUNT) instead of each sending its own; a re-send runs at once.
     window = 0 if again else pending.flush_window()
-    flush_like_counts.apply_async((), kwargs, task_id=task_id, countdown=window or None)
+    own_task(flush_like_counts).apply_async((), kwargs, task_id=task_id, countdown=window or None)
     return task_id

@@ -51,6 +51,7 @@ class Watcher:
         # task id -> [article ids this process dirtied under it, when first seen, re-sends, sent here]
         self.sent: dict[str, list] = {}
         self.broker_down = False
+        self.stopped = False
         self.run_id = None
         self.thread = None
         self.warned_at = 0.0
@@ -93,10 +94,17 @@ class Watcher:
             self.thread = threading.Thread(target=self._run, name="bs-like-recounts", daemon=True)
             self.thread.start()
 
+    def stop(self) -> None:
+        """End the thread (its app is being disposed of: tests); what it watched is left to beat's reconcile."""
+        self.stopped = True
+        self.wake.set()
+
     # -- the watcher thread ------------------------------------------------------------------
     def _run(self) -> None:
-        while True:
+        while not self.stopped:
             self.wake.wait()
+            if self.stopped:
+                return
             with self.app.app_context():
                 try:
                     self.tick()
