@@ -5,10 +5,11 @@ machines (the target is a ratio, so both sides should share the machine's condit
 """
 
 # Saturated likes/s on PostgreSQL before batched recounts (one recount task per article, main at
-# c05ccaf), re-measured 2026-11-28 09:00 UTC on the 2-core VM just before the full run it is compared
-# with (load average 1.2 before), with `BENCH_ONLY="POST like,POST like paced" BENCH_SKIP_STALL=1
+# c05ccaf), re-measured 2026-11-28 13:41 UTC on the 2-core VM on a fast day, minutes before the full run
+# it is compared with, with `BENCH_ONLY="POST like,POST like paced" BENCH_SKIP_STALL=1
 # BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/postgres ./bench/run.sh` in a
-# worktree at c05ccaf: 3 rounds x 10 s, rounds 44.7, 60.2, 47.9, median 47.9. This VM's speed moves
-# from day to day (the same measurement gave 64.7 on 2026-11-27 23:08, and 27.7 on a CPU-starved
-# machine before that), so re-measure it the same way, the same day, before a run that compares.
-POSTGRES_SATURATED_LIKES_BEFORE = 47.9
+# worktree at c05ccaf: 3 rounds x 10 s, rounds 114.3, 121.9, 110.3, median 114.3. This VM's speed moves
+# from day to day (the same measurement gave 47.9 on the morning of 2026-11-28, its slowest day so far,
+# 64.7 on 2026-11-27 23:08, and 27.7 on a CPU-starved machine before that), so re-measure it the same
+# way, the same day, before a run that compares.
+POSTGRES_SATURATED_LIKES_BEFORE = 114.3
