@@ -10,30 +10,23 @@ from application.extensions import db
 
 
 class QueryCounter:
-    """Counts statements on the app's engine (all threads), optionally only those matching a predicate."""
+    """Counts statements (all threads), optionally only those matching a predicate."""
 
-    def __init__(self, app, match=lambda sql: True):
+    def __init__(self, match=lambda sql: True):
         self.n, self.match, self._lock = 0, match, threading.Lock()
-        with app.app_context():
-            self.engine = db.engine
-        event.listen(self.engine, "before_cursor_execute", self._on_execute)
 
-    def _on_execute(self, conn, cursor, statement, *args):
+    def record(self, statement, parameters, context):
         if self.match(statement):
             with self._lock:
                 self.n += 1
 
-    def close(self):
-        event.remove(self.engine, "before_cursor_execute", self._on_execute)
-
 
 @contextmanager
 def counting_queries(app, match=lambda sql: True):
-    counter = QueryCounter(app, match)
-    try:
+    """Inside the block, counter.n counts the statements the app's engine runs (those matching)."""
+    counter = QueryCounter(match)
+    with each_statement(app, counter.record):
         yield counter
-    finally:
-        counter.close()
 
 
 @contextmanager
