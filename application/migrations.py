@@ -6,15 +6,13 @@ registers a `db` command group that binds Flask-Migrate when a command line reac
 code that migrates calls bound(app) (or upgrade()) first.
 """
 import logging
-from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo
 
+from . import ROOT
 from .extensions import db
-
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def bound(app: Flask | None = None) -> Flask:
@@ -27,7 +25,7 @@ def bound(app: Flask | None = None) -> Flask:
         from flask_migrate import Migrate
 
         # Migrations are the only way the schema changes (batch mode: SQLite cannot ALTER most things).
-        Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+        Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     return app
 
 

@@ -1,4 +1,8 @@
 """Migrations (Flask-Migrate/Alembic) are how every database is made, and they never drift from the models."""
+import os
+import subprocess
+import sys
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -80,10 +84,6 @@ def test_serving_processes_do_not_import_alembic_and_flask_db_still_migrates(tmp
     """create_app() leaves Flask-Migrate (and alembic, half of the app's import time) unimported, as
     every gunicorn and Celery process does; `flask db upgrade` from the real command line binds it and
     migrates, and `flask db current` then names the head revision."""
-    import os
-    import subprocess
-    import sys
-
     url = databases.empty_database_url(tmp_path)
     env = dict(os.environ, DATABASE_URL=url, ENV="development", PYTHONPATH=str(ROOT))
     probe = ("import sys, main; "
