@@ -31,6 +31,9 @@ def stop() -> None:
     _current.set(None)
 
 
+set_stats = _current.set  # the middleware's per-request start / stop, without a Python call around it
+
+
 def current() -> RequestStats | None:
     return _current.get()
 

@@ -63,6 +63,9 @@ def section(data: dict) -> str:
         out.append("")
     if data.get("login_stall_table"):
         out += ["Login stall (`bench/login_stall.py`):", "", "```", data["login_stall_table"], "```", ""]
+    if data.get("instr_cost_table"):
+        out += ["The instrumentation's CPU a request, in-process (`bench/instr_cost.py`):", "", "```",
+                data["instr_cost_table"], "```", ""]
     loads = bench_rounds.load_lines(_round_loads(data))
     if loads:
         out += ["Load average around each round:", ""] + [f"- {line}" for line in loads] + [""]

@@ -262,7 +262,7 @@ def main() -> None:
     started, load_before = time.monotonic(), os.getloadavg()
     seed(env, db_file)
     procs = Processes(WORK)
-    stall, round_loads = {}, []
+    stall, round_loads, instr = {}, [], {}
     try:
         urls = {"product": procs.gunicorn("product", "bench.bench_app:app", dict(env, BENCH_VARIANT="full")),
                 "nocache": procs.gunicorn("nocache", "bench.bench_app:app", dict(env, BENCH_VARIANT="nocache")),
@@ -277,6 +277,7 @@ def main() -> None:
         results, round_loads = run_all(ctx, procs, chosen)
         if os.environ.get("BENCH_SKIP_STALL") != "1":
             stall = measure_login_stall(procs, env)
+        instr = measure_instr_cost(procs, env)
     finally:
         procs.stop()
         cleanup_redis(env, run_id)
@@ -289,7 +290,20 @@ def main() -> None:
             "loadavg_before": [round(x, 1) for x in load_before], "loadavg_after": [round(x, 1) for x in os.getloadavg()],
             "round_loads": round_loads, "busy_factor": bench_rounds.BUSY_FACTOR,
             "notes": {s.name: s.note for s in chosen}, "connections": {s.name: s.connections for s in chosen}}
-    report.write_all(results, meta, BENCH / "results", postgres=postgres, login_stall=stall)
+    report.write_all(results, meta, BENCH / "results", postgres=postgres, login_stall=stall, instr_cost=instr)
+
+
+def measure_instr_cost(procs: Processes, env: dict) -> dict:
+    """The instrumentation's CPU a request in-process (bench/instr_cost.py), with the servers idle."""
+    if os.environ.get("BENCH_ONLY") and "/hello" not in os.environ["BENCH_ONLY"]:
+        return {}
+    drain(procs.pids())
+    rounds = env_int("BENCH_ROUNDS", 3)
+    with open(WORK / "instr_cost.log", "w") as log:  # its request log lines, as a worker's go to its log
+        done = subprocess.run([str(VENV_BIN / "python"), "-m", "bench.instr_cost", "--rounds", str(rounds)],
+                              cwd=ROOT, env=dict(env, BENCH_VARIANT="full"), stdout=subprocess.PIPE, stderr=log,
+                              text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def measure_login_stall(procs: Processes, env: dict) -> dict:

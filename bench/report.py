@@ -118,6 +118,18 @@ def stall_table(stall: dict) -> str:
     return "\n".join(lines)
 
 
+def instr_cost_table(instr: dict) -> str:
+    """bench/instr_cost.py's rounds: CPU a request with and without the measuring middleware, same process."""
+    lines = [f"{'instrumentation':18s} {'round':>5s} {'CPU us with':>11s} {'without':>8s} {'overhead':>8s} {'pairs':>5s}"]
+    for i, rnd in enumerate(instr["rounds"], 1):
+        for r in rnd:
+            lines.append(f"{r['path']:18s} {i:5d} {r['us_with']:11.1f} {r['us_without']:8.1f} "
+                         f"{100 * r['overhead']:7.1f}% {r['pairs']:5d}")
+    lines.append(f"(in-process, the product app called through WSGI in alternating batches of {instr['rounds'][0][0]['batch']} "
+                 "requests with and without the middleware; overhead = median pair ratio - 1; no target)")
+    return "\n".join(lines)
+
+
 def postgres_targets(pg_scenarios: dict) -> list[dict]:
     """Targets on the PostgreSQL pass's figures (one round's, or the medians)."""
     if not pg_scenarios:
@@ -155,14 +167,15 @@ def checks(results: dict, postgres: dict, stall: dict, only: str = "") -> list[d
 
 
 def write_all(results: dict, meta: dict, out_dir: Path, postgres: dict | None = None,
-              login_stall: dict | None = None) -> None:
-    postgres, login_stall = postgres or {}, login_stall or {}
+              login_stall: dict | None = None, instr_cost: dict | None = None) -> None:
+    postgres, login_stall, instr_cost = postgres or {}, login_stall or {}, instr_cost or {}
     checked = checks(results, postgres, login_stall, meta.get("only", ""))
     text = table(results, meta)
     print("\n" + text + "\n")
     db_text = database_table(results, postgres) if postgres else ""
     stall_text = stall_table(login_stall) if login_stall else ""
-    for extra in (db_text, stall_text):
+    instr_text = instr_cost_table(instr_cost) if instr_cost else ""
+    for extra in (db_text, stall_text, instr_text):
         if extra:
             print(extra + "\n")
     round_loads = meta.get("round_loads", []) + postgres.get("round_loads", [])
@@ -175,7 +188,8 @@ def write_all(results: dict, meta: dict, out_dir: Path, postgres: dict | None = 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "latest.json").write_text(json.dumps(
         {"meta": meta, "scenarios": results, "targets": checked, "table": text,
-         "postgresql": postgres, "databases_table": db_text, "login_stall": login_stall, "login_stall_table": stall_text},
+         "postgresql": postgres, "databases_table": db_text, "login_stall": login_stall, "login_stall_table": stall_text,
+         "instr_cost": instr_cost, "instr_cost_table": instr_text},
         indent=1))
     (out_dir / "latest.svg").write_text(svg_chart(results))
     print(f"\nwrote {out_dir / 'latest.json'} and {out_dir / 'latest.svg'}")

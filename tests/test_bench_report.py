@@ -152,3 +152,15 @@ def test_scaling_section_is_generated_from_the_committed_scaling_json():
     expected = doc_scaling.section(json.loads(doc_scaling.DEFAULT.read_text()))
     current = doc_section.DOC.read_text().split(doc_scaling.START, 1)[1].split(doc_scaling.END, 1)[0]
     assert current.strip("\n") == expected, "run: python -m bench.doc_scaling --write"
+
+
+def test_instr_cost_rounds_are_tabled_and_shown_in_the_docs_section():
+    instr = {"rounds": [[{"path": "/hello", "pairs": 50, "batch": 100, "us_with": 310.0, "us_without": 300.0,
+                          "overhead": 0.031}],
+                        [{"path": "/hello", "pairs": 48, "batch": 100, "us_with": 320.5, "us_without": 301.0,
+                          "overhead": 0.064}]]}
+    text = report.instr_cost_table(instr)
+    assert "/hello                 1       310.0    300.0     3.1%    50" in text
+    assert "/hello                 2       320.5    301.0     6.4%    48" in text
+    data = json.loads(LATEST.read_text()) | {"instr_cost": instr, "instr_cost_table": text}
+    assert text in doc_section.section(data)
