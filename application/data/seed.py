@@ -10,6 +10,7 @@ import os
 import random
 import time
 import uuid
+from array import array
 from contextlib import ExitStack
 from datetime import date, datetime, timezone
 
@@ -19,8 +20,8 @@ from sqlalchemy import func, insert, select
 from application.extensions import db
 
 from .data_access.listing_counts import rebuild_listing_counters
-from .data_access.week_likes import rebuild_week_likes
-from .models import Article, Like, Role, Tag, User
+from .data_access.week_likes import WEEK
+from .models import Article, Like, Role, Tag, User, utcnow
 from .seed_content import article_text, bio, person, slug_base
 from .seed_load import DAY, Loader, Timestamps, prefetched
 from . import seed_search
@@ -73,7 +74,6 @@ def seed(articles: int, users: int, likes: int, seed_value: int = 1, progress=la
             if follows_count:
                 _write_follows(loader, uid0, users, n_authors, follows_count, seed_value, progress)
             rebuild_listing_counters()
-            rebuild_week_likes()
             db.session.commit()
     except dbapi.IntegrityError as exc:
         raise SeedError(f"seeded rows clash with rows already in the database: {exc}") from exc
@@ -153,10 +153,20 @@ def _write_articles(loader, plan, likes_plan, uid0, aid0, beats, tag_ids, seed_v
 
 
 def _write_likes(loader, likes_plan, uid0, aid0, stamp, progress):
+    """The likes, and the week's tally (week_likes) counted while they are generated: the same rows
+    week_likes.rebuild_week_likes() would write, without grouping 2M likes again (~6 s on PostgreSQL).
+    The tally starts empty: its rows belong to articles, and the seed's database has none before it."""
+    now = utcnow()
+    since = (now - WEEK).replace(tzinfo=timezone.utc).timestamp()
+    recent = array("i", bytes(4 * len(likes_plan.counts)))
     with loader.deferred("like"):
         like0 = 1 + (db.session.scalar(select(func.max(Like.id))) or 0)
         loader.load("like", ("id", "user_id", "article_id", "created_at"),
-                    likes_plan.rows(uid0, aid0, like0, stamp), progress, batch=50_000)
+                    likes_plan.rows(uid0, aid0, like0, stamp, recent, since), progress, batch=50_000)
+    counted_at = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLAlchemy stores a DateTime on SQLite
+    with loader.deferred("week_likes"):
+        loader.load("week_likes", ("article_id", "n", "counted_at"),
+                    ((aid0 + a, n, counted_at) for a, n in enumerate(recent) if n))
 
 
 def _article_batches(plan, like_counts, uid0, aid0, beats, tag_ids, seed_value, now, stamp, size=ARTICLE_BATCH):

@@ -60,13 +60,19 @@ class LikePlan:
         for a, n in Counter(self.article).items():
             self.counts[a] = n
 
-    def rows(self, uid0: int, aid0: int, like_id0: int, stamp):
-        """(id, user_id, article_id, created_at) tuples in insertion order: ids follow (user, article)."""
+    def rows(self, uid0: int, aid0: int, like_id0: int, stamp, recent: array | None = None, since: float = 0):
+        """(id, user_id, article_id, created_at) tuples in insertion order: ids follow (user, article).
+
+        `recent` (one slot per article): each like at or after `since` (epoch seconds) adds one to its
+        article's slot as it is generated, the tally week_likes.rebuild_week_likes would count from the rows.
+        """
         rnd = random.Random(f"{self.seed_value}:like-times").random
         as_of, publish = self.as_of, self.articles.publish
         window_start = as_of - LIKE_DAYS * DAY
         article, i = self.article, 0
         day_text, clock = stamp.day_text, stamp.clock  # stamp(), inlined: it runs once per like
+        if recent is None:
+            since = float("inf")
         for user, n in enumerate(self.per_user):
             uid = uid0 + user
             for j in range(i, i + n):
@@ -74,7 +80,10 @@ class LikePlan:
                 lower = publish[a] if publish[a] > window_start else window_start
                 u = rnd()
                 # 1 - u^2 leans towards `as_of`: about half the likes land in the last quarter of the window.
-                day, second = divmod(lower + int((as_of - 1 - lower) * (1 - u * u)), DAY)
+                created = lower + int((as_of - 1 - lower) * (1 - u * u))
+                if created >= since:
+                    recent[a] += 1
+                day, second = divmod(created, DAY)
                 yield like_id0 + j, uid, aid0 + a, (day_text.get(day) or stamp.day(day)) + clock[second]
             i += n
 
