@@ -21,17 +21,13 @@ _current: ContextVar[RequestStats | None] = ContextVar("bs_request_stats", defau
 
 
 def start() -> RequestStats:
-    """Begin counting for the current request (or test)."""
+    """Begin counting for the current test (the middleware does the same inline, with set_stats)."""
     stats = RequestStats()
     _current.set(stats)
     return stats
 
 
-def stop() -> None:
-    _current.set(None)
-
-
-set_stats = _current.set  # the middleware's per-request start / stop, without a Python call around it
+set_stats = _current.set  # the middleware's per-request start and end (None), without a Python call around it
 
 
 def current() -> RequestStats | None:
