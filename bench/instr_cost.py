@@ -12,8 +12,9 @@ minus one (a batch the scheduler interrupted counts once, not by its length).
 
 Why not the throughput of two servers: two identical gunicorn instances of the uninstrumented app,
 measured the same way (/hello, interleaved slices), differed by up to 8% on this VM, and the same
-instance by up to 7% between its own slices, more than the 5% limit, while the middleware's cost is
-~2% of the app's CPU for /hello. The two /hello scenarios stay in the table for the load view.
+instance by up to 7% between its own slices, more than the 5% limit, while the middleware's cost in a
+worker is ~2-3% of its CPU a request (per /proc, one instance; 4-7% of the app's own CPU for /hello in
+this measurement). The two /hello scenarios stay in the table for the load view.
 """
 import argparse
 import io
